@@ -1,0 +1,217 @@
+package vishnu
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hkdf"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"hash"
+	"sync"
+	"time"
+)
+
+// The cookie codec turns (token, expiry, payload) into a cookie value and
+// back. Layout, before base64url without padding:
+//
+//	version (1) | body | HMAC-SHA256 (32)
+//	body = token (32) | expiry (8, Unix seconds) | payload        without a key
+//	body = nonce (12) | AES-256-GCM(token | expiry | payload)     with a key
+//
+// The MAC covers the cookie name, the version and the body, so a value
+// cannot be moved to another cookie, and it is checked (in constant time)
+// before anything is decrypted. The payload is empty for server-side stores
+// and holds the record for the cookie store. Signing and encryption keys are
+// derived from the configured secrets with HKDF, so neither is used raw and
+// the two can never coincide.
+
+const (
+	tokenSize      = 32
+	expirySize     = 8
+	macSize        = sha256.Size
+	codecVersion   = 1
+	maxCookieBytes = 4096 // what browsers keep of name=value
+)
+
+var b64 = base64.RawURLEncoding
+
+// token is a session's secret: 256 bits from crypto/rand.
+type token [tokenSize]byte
+
+func newToken() (token, error) {
+	var t token
+	_, err := rand.Read(t[:])
+	return t, err
+}
+
+// storeID derives the id a Store sees: a one-way hash, so that what a store
+// holds can't be turned back into a cookie.
+func (t *token) storeID() string {
+	sum := sha256.Sum256(t[:])
+	return b64.EncodeToString(sum[:])
+}
+
+type signer struct {
+	key  []byte
+	pool sync.Pool // of hash.Hash; hmac.New costs more than a Reset
+}
+
+func newSigner(secret []byte) (*signer, error) {
+	key, err := hkdf.Key(sha256.New, secret, nil, "vishnu cookie signature v1", 32)
+	if err != nil {
+		return nil, err
+	}
+	s := &signer{key: key}
+	s.pool.New = func() any { return hmac.New(sha256.New, s.key) }
+	return s, nil
+}
+
+func (s *signer) sum(dst []byte, name string, msg []byte) []byte {
+	h := s.pool.Get().(hash.Hash)
+	h.Reset()
+	h.Write([]byte(name))
+	h.Write([]byte{0})
+	h.Write(msg)
+	dst = h.Sum(dst)
+	s.pool.Put(h)
+	return dst
+}
+
+func newAEAD(key []byte) (cipher.AEAD, error) {
+	k, err := hkdf.Key(sha256.New, key, nil, "vishnu cookie encryption v1", 32)
+	if err != nil {
+		return nil, err
+	}
+	block, err := aes.NewCipher(k)
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
+}
+
+// codec holds the current signer and cipher first, then the previous ones
+// that are still accepted for reading.
+type codec struct {
+	name    string
+	signers []*signer
+	aeads   []cipher.AEAD // empty when cookies are only signed
+}
+
+func newCodec(name string, secrets, keys [][]byte) (*codec, error) {
+	c := &codec{name: name}
+	for _, s := range secrets {
+		sg, err := newSigner(s)
+		if err != nil {
+			return nil, err
+		}
+		c.signers = append(c.signers, sg)
+	}
+	for _, k := range keys {
+		a, err := newAEAD(k)
+		if err != nil {
+			return nil, err
+		}
+		c.aeads = append(c.aeads, a)
+	}
+	return c, nil
+}
+
+// encode returns the cookie value for a session.
+func (c *codec) encode(t *token, expires time.Time, payload []byte) (string, error) {
+	plainLen := tokenSize + expirySize + len(payload)
+	n := 1 + plainLen + macSize
+	if len(c.aeads) > 0 {
+		n += c.aeads[0].NonceSize() + c.aeads[0].Overhead()
+	}
+	buf := make([]byte, 1, n)
+	buf[0] = codecVersion
+	if len(c.aeads) == 0 {
+		buf = appendPlain(buf, t, expires, payload)
+	} else {
+		a := c.aeads[0]
+		nonce := buf[1 : 1+a.NonceSize()]
+		if _, err := rand.Read(nonce); err != nil {
+			return "", err
+		}
+		buf = buf[:1+len(nonce)]
+		// Seal in place: the plaintext is laid where the ciphertext goes.
+		plain := appendPlain(buf[len(buf):len(buf)], t, expires, payload)
+		buf = a.Seal(buf, nonce, plain, []byte(c.name))
+	}
+	buf = c.signers[0].sum(buf, c.name, buf)
+	return b64.EncodeToString(buf), nil
+}
+
+func appendPlain(b []byte, t *token, expires time.Time, payload []byte) []byte {
+	b = append(b, t[:]...)
+	b = binary.BigEndian.AppendUint64(b, uint64(expires.Unix()))
+	return append(b, payload...)
+}
+
+// decoded is what a valid cookie carries.
+type decoded struct {
+	token   token
+	expires time.Time
+	payload []byte
+	// stale is set when the value was made with a previous secret or key,
+	// so that it gets re-issued under the current ones.
+	stale bool
+}
+
+// decode verifies and opens a cookie value. It reports false for anything
+// that is not a valid, unexpired value made for this cookie name; it never
+// says why, since the answer is the same ("no session") for every reason.
+func (c *codec) decode(value string, now time.Time) (d decoded, ok bool) {
+	if len(value) > maxCookieBytes || len(value) < b64.EncodedLen(1+tokenSize+expirySize+macSize) {
+		return d, false
+	}
+	raw, err := b64.DecodeString(value)
+	if err != nil || raw[0] != codecVersion {
+		return d, false
+	}
+	msg, mac := raw[:len(raw)-macSize], raw[len(raw)-macSize:]
+	var sum [macSize]byte
+	verified := -1
+	for i, s := range c.signers {
+		if hmac.Equal(s.sum(sum[:0], c.name, msg), mac) {
+			verified = i
+			break
+		}
+	}
+	if verified < 0 {
+		return d, false
+	}
+	d.stale = verified > 0
+	plain := msg[1:]
+	if len(c.aeads) > 0 {
+		opened := false
+		for i, a := range c.aeads {
+			ns := a.NonceSize()
+			if len(plain) < ns+a.Overhead() {
+				return d, false
+			}
+			if p, err := a.Open(nil, plain[:ns], plain[ns:], []byte(c.name)); err == nil {
+				plain, opened = p, true
+				d.stale = d.stale || i > 0
+				break
+			}
+		}
+		if !opened {
+			return d, false
+		}
+	}
+	if len(plain) < tokenSize+expirySize {
+		return d, false
+	}
+	copy(d.token[:], plain)
+	exp := int64(binary.BigEndian.Uint64(plain[tokenSize:]))
+	d.expires = time.Unix(exp, 0)
+	if !now.Before(d.expires) {
+		return d, false
+	}
+	d.payload = plain[tokenSize+expirySize:]
+	return d, true
+}

@@ -1,0 +1,145 @@
+package vishnu
+
+import (
+	"errors"
+	"fmt"
+)
+
+// commitLocked makes the session durable: it is called at the commit point
+// of the request (explicit false: application changes are written only with
+// AutoSave) and by Save (explicit true). It writes nothing when nothing
+// changed, and refreshes expiry only once a tenth of the session's lifetime
+// has passed since the last refresh, so that a busy session is not rewritten
+// on every request.
+func (s *Session) commitLocked(explicit bool) error {
+	if !s.loaded {
+		return nil // never used in this request
+	}
+	if s.loadErr != nil {
+		return s.loadErr
+	}
+	m := s.m
+	writeData := s.dirty && (explicit || m.cfg.AutoSave)
+	hasChange := writeData || len(s.consumed) > 0
+	if !s.stored && !writeData {
+		return nil // a new session that holds nothing worth keeping
+	}
+
+	now := m.cfg.Clock()
+	ttl := m.ttl(s.timeout)
+	expires := now.Add(ttl)
+	if m.cfg.AbsoluteTimeout > 0 {
+		if limit := createdAt(s.fields).Add(m.cfg.AbsoluteTimeout); expires.After(limit) {
+			expires = limit
+		}
+	}
+	refresh := !s.stored || s.newTO || expires.Sub(s.expires) > ttl/10
+	sendCookie := refresh || s.stale || (m.inCookie && hasChange)
+	if sendCookie && s.t.HeadersWritten() {
+		if !s.stored || (m.inCookie && hasChange) {
+			return ErrHeadersWritten
+		}
+		// The record can still be written; its cookie waits for a later
+		// request, which will refresh both.
+		refresh, sendCookie = false, false
+	}
+	if !refresh {
+		expires = s.expires
+	}
+	if !hasChange && !refresh && !sendCookie {
+		return nil
+	}
+
+	c := Change{Create: !s.stored, Expires: expires}
+	if writeData && s.stored {
+		c.Replace = s.replace
+		for k, v := range s.pending {
+			if v == nil {
+				c.Delete = append(c.Delete, k)
+			} else {
+				c.Set = append(c.Set, Field{k, v})
+			}
+		}
+	}
+	if s.stored {
+		c.Delete = append(c.Delete, s.consumed...)
+	}
+	if !s.hasTok {
+		t, err := newToken()
+		if err != nil {
+			return fmt.Errorf("vishnu: new token: %w", err)
+		}
+		s.tok, s.hasTok = t, true
+	}
+
+	var payload []byte
+	var err error
+	switch {
+	case !s.stored:
+		payload = EncodeRecord(s.fields)
+		if !m.inCookie {
+			err = m.cfg.Store.Save(s.ctx, s.tok.storeID(), payload, expires)
+		}
+	case m.inCookie && hasChange:
+		payload, err = c.Apply(s.payload)
+	case m.inCookie:
+		payload = s.payload
+	case hasChange || refresh:
+		err = s.persist(&c, hasChange)
+	}
+	if errors.Is(err, ErrNotFound) {
+		m.cfg.Logger.InfoContext(s.ctx, "vishnu: session destroyed or expired before its changes were committed; changes dropped")
+		s.startNew(now)
+		if explicit {
+			return ErrSessionGone
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("vishnu: save session: %w", err)
+	}
+
+	if sendCookie {
+		v, err := m.codec.encode(&s.tok, expires, payload)
+		if err != nil {
+			return fmt.Errorf("vishnu: encode cookie: %w", err)
+		}
+		if m.inCookie && len(m.cfg.Cookie.Name)+1+len(v) > maxCookieBytes {
+			return fmt.Errorf("%w: %d bytes", ErrCookieTooLarge, len(m.cfg.Cookie.Name)+1+len(v))
+		}
+		if err := s.t.SetCookie(m.cookie(v, s.timeout, expires)); err != nil {
+			return err
+		}
+	}
+	s.stored, s.expires, s.stale, s.newTO, s.consumed = true, expires, false, false, nil
+	if m.inCookie {
+		s.payload = payload
+	}
+	if writeData {
+		s.pending, s.replace, s.dirty = nil, false, false
+	}
+	return nil
+}
+
+// persist writes a change to an existing record in the strongest way the
+// store offers: Touch when only the expiry moves, Commit when the store can
+// merge atomically, and load-apply-save otherwise.
+func (s *Session) persist(c *Change, hasChange bool) error {
+	m, id := s.m, s.tok.storeID()
+	if !hasChange && m.toucher != nil {
+		return m.toucher.Touch(s.ctx, id, c.Expires)
+	}
+	if m.committer != nil {
+		return m.committer.Commit(s.ctx, id, c)
+	}
+	cur, err := m.cfg.Store.Load(s.ctx, id)
+	if err != nil {
+		return err // ErrNotFound included: the session is gone
+	}
+	rec, err := c.Apply(cur)
+	if err != nil {
+		return err
+	}
+	return m.cfg.Store.Save(s.ctx, id, rec, c.Expires)
+}
+

@@ -1,0 +1,231 @@
+package vishnu
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// UntilBrowserCloses is the timeout of a session whose cookie lasts until the
+// browser is closed (a cookie without Max-Age). It is the default. The
+// server still forgets such a session after Config.BrowserSessionTimeout of
+// inactivity, since it cannot see the browser close.
+const UntilBrowserCloses time.Duration = 0
+
+// MinSecretLen is the least number of bytes in a secret or an encryption key.
+const MinSecretLen = 32
+
+// Config configures a Manager. Store and Secret are required; every other
+// field is optional and its zero value means the default given beside it.
+type Config struct {
+	// Store keeps session data. Required: NewMemoryStore for development,
+	// NewCookieStore to keep data in the cookie, or any Store.
+	Store Store
+
+	// Secret signs cookies (HMAC-SHA256). Required, at least 32 bytes; use
+	// 32 random bytes. PreviousSecrets are still accepted when verifying,
+	// so that a secret can be rotated: put the old one here, and cookies
+	// signed with it are re-issued under Secret.
+	Secret          []byte
+	PreviousSecrets [][]byte
+
+	// EncryptKey, when set, encrypts cookies with AES-256-GCM (with a key
+	// derived from it), so that their content cannot be read. At least 32
+	// bytes. PreviousEncryptKeys are accepted when decrypting, for rotation.
+	// Optional. Default is sign-only cookies, which for server-side stores
+	// reveal nothing but a random token.
+	EncryptKey          []byte
+	PreviousEncryptKeys [][]byte
+
+	// Cookie sets the cookie's name and attributes.
+	Cookie CookieConfig
+
+	// Timeout is how long a session lives without being used; each use
+	// pushes its expiry back (see Session.SetTimeout). Optional. Default is
+	// UntilBrowserCloses.
+	Timeout time.Duration
+
+	// BrowserSessionTimeout is how long the server keeps an unused session
+	// whose timeout is UntilBrowserCloses. Optional. Default is 24 hours.
+	BrowserSessionTimeout time.Duration
+
+	// AbsoluteTimeout ends every session that long after it was created,
+	// however active it is. Optional. Default is 0, no absolute limit.
+	AbsoluteTimeout time.Duration
+
+	// AutoSave persists changed sessions when the response starts. When
+	// false, only Session.Save persists, and changes made without it are
+	// dropped. Optional. Default is false.
+	AutoSave bool
+
+	// ErrorHandler writes the response of a request whose session could not
+	// be loaded or committed (the store is down, the cookie-store data is
+	// too large). Optional. Default is a plain-text 500 Internal Server Error.
+	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
+
+	// Logger receives diagnostics: rejected cookies at Debug level, store
+	// failures at Error level. Optional. Default is slog.Default().
+	Logger *slog.Logger
+
+	// Clock returns the current time. Optional. Default is time.Now; tests
+	// set it to move time.
+	Clock func() time.Time
+}
+
+// CookieConfig holds the session cookie's name and attributes. The zero
+// value is a cookie named "vishnu", Path "/", Secure, HttpOnly, SameSite=Lax.
+type CookieConfig struct {
+	// Name of the cookie. Optional. Default is "vishnu". A name starting
+	// with "__Host-" requires a Secure cookie with Path "/" and no Domain;
+	// "__Secure-" requires a Secure cookie. Both are checked by New.
+	Name string
+
+	// Domain attribute. Optional. Default is none (host-only cookie).
+	Domain string
+
+	// Path attribute. Optional. Default is "/".
+	Path string
+
+	// Insecure drops the Secure attribute, for plain-HTTP development.
+	// Optional. Default is false: cookies are Secure.
+	Insecure bool
+
+	// ScriptReadable drops the HttpOnly attribute. Optional. Default is
+	// false: cookies are HttpOnly.
+	ScriptReadable bool
+
+	// SameSite attribute. Optional. Default (0) is http.SameSiteLaxMode;
+	// http.SameSiteDefaultMode sends no SameSite attribute; SameSiteNoneMode
+	// requires a Secure cookie.
+	SameSite http.SameSite
+
+	// Partitioned sets the Partitioned attribute (CHIPS); it requires a
+	// Secure cookie.
+	Partitioned bool
+}
+
+// ConfigError reports an invalid Config field.
+type ConfigError struct {
+	Field  string // e.g. "Secret" or "Cookie.Name"
+	Reason string
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("vishnu: invalid Config.%s: %s", e.Field, e.Reason)
+}
+
+func configErr(field, format string, args ...any) error {
+	return &ConfigError{Field: field, Reason: fmt.Sprintf(format, args...)}
+}
+
+// withDefaults validates c and returns a copy with defaults filled in.
+func (c Config) withDefaults() (Config, error) {
+	if c.Store == nil {
+		return c, configErr("Store", "required (vishnu.NewMemoryStore() for development)")
+	}
+	if len(c.Secret) < MinSecretLen {
+		return c, configErr("Secret", "must be at least %d bytes, got %d", MinSecretLen, len(c.Secret))
+	}
+	for i, s := range c.PreviousSecrets {
+		if len(s) < MinSecretLen {
+			return c, configErr(fmt.Sprintf("PreviousSecrets[%d]", i), "must be at least %d bytes, got %d", MinSecretLen, len(s))
+		}
+	}
+	if c.EncryptKey != nil && len(c.EncryptKey) < MinSecretLen {
+		return c, configErr("EncryptKey", "must be at least %d bytes, got %d", MinSecretLen, len(c.EncryptKey))
+	}
+	if len(c.PreviousEncryptKeys) > 0 && c.EncryptKey == nil {
+		return c, configErr("PreviousEncryptKeys", "set without EncryptKey")
+	}
+	for i, k := range c.PreviousEncryptKeys {
+		if len(k) < MinSecretLen {
+			return c, configErr(fmt.Sprintf("PreviousEncryptKeys[%d]", i), "must be at least %d bytes, got %d", MinSecretLen, len(k))
+		}
+	}
+	for _, d := range []struct {
+		field string
+		v     time.Duration
+	}{{"Timeout", c.Timeout}, {"BrowserSessionTimeout", c.BrowserSessionTimeout}, {"AbsoluteTimeout", c.AbsoluteTimeout}} {
+		if d.v < 0 {
+			return c, configErr(d.field, "must not be negative, got %v", d.v)
+		}
+		if d.v > 0 && d.v < time.Second {
+			return c, configErr(d.field, "must be at least one second (cookie expiry has one-second resolution), got %v", d.v)
+		}
+	}
+	if c.BrowserSessionTimeout == 0 {
+		c.BrowserSessionTimeout = 24 * time.Hour
+	}
+	if c.ErrorHandler == nil {
+		c.ErrorHandler = defaultErrorHandler
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	var err error
+	c.Cookie, err = c.Cookie.withDefaults()
+	return c, err
+}
+
+func (c CookieConfig) withDefaults() (CookieConfig, error) {
+	if c.Name == "" {
+		c.Name = "vishnu"
+	}
+	if c.Path == "" {
+		c.Path = "/"
+	}
+	if c.SameSite == 0 {
+		c.SameSite = http.SameSiteLaxMode
+	}
+	if !validCookieName(c.Name) {
+		return c, configErr("Cookie.Name", "%q is not a valid cookie name (RFC 6265 token)", c.Name)
+	}
+	if strings.ContainsAny(c.Path, ";\x00\r\n") || !strings.HasPrefix(c.Path, "/") {
+		return c, configErr("Cookie.Path", "%q must start with / and hold no ';' or control characters", c.Path)
+	}
+	if strings.ContainsAny(c.Domain, "; \t\x00\r\n") {
+		return c, configErr("Cookie.Domain", "%q is not a valid domain", c.Domain)
+	}
+	secureNeeded := func(why string) error {
+		return configErr("Cookie.Insecure", "must be false: %s requires a Secure cookie", why)
+	}
+	switch {
+	case c.Insecure && c.SameSite == http.SameSiteNoneMode:
+		return c, secureNeeded("SameSite=None")
+	case c.Insecure && c.Partitioned:
+		return c, secureNeeded("Partitioned")
+	case c.Insecure && strings.HasPrefix(c.Name, "__Secure-"):
+		return c, secureNeeded("the __Secure- prefix")
+	case strings.HasPrefix(c.Name, "__Host-"):
+		if c.Insecure {
+			return c, secureNeeded("the __Host- prefix")
+		}
+		if c.Domain != "" {
+			return c, configErr("Cookie.Domain", "must be empty with the __Host- prefix")
+		}
+		if c.Path != "/" {
+			return c, configErr("Cookie.Path", "must be / with the __Host- prefix")
+		}
+	}
+	return c, nil
+}
+
+// validCookieName reports whether name is an RFC 6265 token.
+func validCookieName(name string) bool {
+	for i := 0; i < len(name); i++ {
+		ch := name[i]
+		if ch <= ' ' || ch >= 0x7f || strings.IndexByte(`()<>@,;:\"/[]?={}`, ch) >= 0 {
+			return false
+		}
+	}
+	return name != ""
+}
+
+func defaultErrorHandler(w http.ResponseWriter, _ *http.Request, _ error) {
+	http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+}

@@ -1,0 +1,28 @@
+package vishnu
+
+import "errors"
+
+var (
+	// ErrHeadersWritten is returned when a change needs a new cookie but the
+	// response headers have already been sent, so the cookie can no longer
+	// be delivered. The change is not made (Save, Regenerate) or, for
+	// Destroy, the record is deleted but the browser keeps a dead cookie.
+	ErrHeadersWritten = errors.New("vishnu: response headers already sent; the session cookie cannot be delivered")
+
+	// ErrSessionGone is returned by Save when the session was destroyed (or
+	// expired) by the time its changes were committed. The changes are
+	// dropped, so a logout is never undone by a request that was in flight.
+	ErrSessionGone = errors.New("vishnu: session was destroyed or expired meanwhile")
+
+	// ErrCookieTooLarge is returned when the cookie store would need a
+	// cookie over 4096 bytes (name and value) to hold the session.
+	ErrCookieTooLarge = errors.New("vishnu: session data exceeds the 4096-byte cookie limit")
+
+	// ErrInvalidKey is returned by Set and Flash for an empty key or a key
+	// starting with a NUL byte (reserved for Vishnu's own fields).
+	ErrInvalidKey = errors.New("vishnu: invalid session key")
+
+	// ErrNoSession is returned by Save, Regenerate and Destroy called on a
+	// nil *Session, which is what FromContext returns outside the middleware.
+	ErrNoSession = errors.New("vishnu: no session in this context; is the middleware installed?")
+)

@@ -1,0 +1,459 @@
+package vishnu
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Names of Vishnu's own fields in a record. The NUL prefix keeps them apart
+// from application keys, which may not start with NUL.
+const (
+	fieldCreated = "\x00created" // Unix seconds, for the absolute timeout
+	fieldTimeout = "\x00timeout" // a per-session timeout, in nanoseconds
+)
+
+// Session is one visitor's session during one request. It is loaded from
+// the store the first time it is used, so a request that never uses it costs
+// nothing. Its methods are safe for concurrent use by the goroutines of the
+// request; a Session must not outlive its request.
+//
+// The methods that only read (Get, Has, Keys, IsNew, Timeout) report a
+// session that could not be loaded (the store is down) as empty: the
+// middleware then sends the error response instead of the handler's, so
+// the visitor is not logged out. Call Load to see that error in a handler.
+type Session struct {
+	m   *Manager
+	ctx context.Context
+	t   Transport
+
+	mu      sync.Mutex
+	loaded  bool
+	loadErr error
+
+	// The session's identity and expiry as its cookie carries them.
+	tok      token
+	hasTok   bool // false for a new session until it is first persisted
+	expires  time.Time
+	stale    bool   // the cookie was made with a previous secret or key
+	payload  []byte // the cookie store's record, as the cookie carries it
+	isNew    bool   // no valid session came with the request
+	stored   bool   // a record exists for tok (for the cookie store: a cookie)
+	hadValid bool   // the request carried a valid cookie (to expire on Destroy)
+
+	// fields is the session as the handler sees it; pending holds the
+	// changes not yet committed, with nil for a deletion. consumed lists
+	// the flashes read, whose deletion is committed even without AutoSave.
+	fields   map[string][]byte
+	pending  map[string][]byte
+	replace  bool
+	dirty    bool // pending holds application changes
+	consumed []string
+	timeout  time.Duration
+	newTO    bool // the timeout changed: expiry and cookie must follow
+}
+
+func (s *Session) init(m *Manager, ctx context.Context, t Transport) {
+	s.m, s.ctx, s.t = m, ctx, t
+}
+
+// Load reads the session now if it has not been read yet, and returns the
+// store's error if it could not be. Handlers need not call it; it is for
+// those that want to tell "no data" from "no store".
+func (s *Session) Load() error {
+	if s == nil {
+		return ErrNoSession
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.loadLocked()
+}
+
+func (s *Session) loadLocked() error {
+	if s.loaded {
+		return s.loadErr
+	}
+	s.loaded = true
+	now := s.m.cfg.Clock()
+	for _, v := range s.t.Cookies(s.m.cfg.Cookie.Name) {
+		d, ok := s.m.codec.decode(v, now)
+		if !ok {
+			s.m.cfg.Logger.DebugContext(s.ctx, "vishnu: rejected session cookie", "cookie", s.m.cfg.Cookie.Name)
+			continue
+		}
+		fields, err := s.loadRecord(&d)
+		if errors.Is(err, ErrNotFound) {
+			s.hadValid = true
+			continue
+		}
+		if err != nil {
+			s.loadErr = err
+			return err
+		}
+		if s.m.cfg.AbsoluteTimeout > 0 && !now.Before(createdAt(fields).Add(s.m.cfg.AbsoluteTimeout)) {
+			s.hadValid = true
+			if !s.m.inCookie {
+				// Best effort: the store's own expiry removes it otherwise.
+				_ = s.m.cfg.Store.Delete(s.ctx, d.token.storeID())
+			}
+			continue
+		}
+		s.tok, s.hasTok, s.expires, s.stale = d.token, true, d.expires, d.stale
+		s.payload, s.fields, s.stored, s.hadValid = d.payload, fields, true, true
+		s.timeout = s.m.cfg.Timeout
+		if raw, ok := fields[fieldTimeout]; ok {
+			if n, size := binary.Varint(raw); size > 0 {
+				s.timeout = time.Duration(n)
+			}
+		}
+		return nil
+	}
+	s.startNew(now)
+	return nil
+}
+
+// loadRecord returns the fields of the session a valid cookie names, or
+// ErrNotFound when there is none (a record that does not decode counts as
+// none: it cannot be used, and the store said nothing wrong).
+func (s *Session) loadRecord(d *decoded) (map[string][]byte, error) {
+	var rec []byte
+	if s.m.inCookie {
+		rec = d.payload
+	} else {
+		var err error
+		if rec, err = s.m.cfg.Store.Load(s.ctx, d.token.storeID()); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("vishnu: load session: %w", err)
+		}
+	}
+	fields, err := DecodeRecord(rec)
+	if err != nil {
+		s.m.cfg.Logger.WarnContext(s.ctx, "vishnu: session record does not decode; starting a new session", "err", err)
+		return nil, ErrNotFound
+	}
+	return fields, nil
+}
+
+func createdAt(fields map[string][]byte) time.Time {
+	n, size := binary.Varint(fields[fieldCreated])
+	if size <= 0 {
+		return time.Time{}
+	}
+	return time.Unix(n, 0)
+}
+
+// startNew makes s an empty new session. Its token is minted when it is
+// first persisted, so a new session that stays empty costs no randomness.
+func (s *Session) startNew(now time.Time) {
+	s.hasTok, s.stored, s.isNew, s.stale = false, false, true, false
+	s.payload = nil
+	s.fields = map[string][]byte{fieldCreated: binary.AppendVarint(nil, now.Unix())}
+	s.pending, s.replace, s.dirty, s.consumed = nil, false, false, nil
+	s.timeout, s.newTO = s.m.cfg.Timeout, false
+}
+
+// set records a change of one field, nil meaning deletion.
+func (s *Session) set(key string, raw []byte) {
+	if raw == nil {
+		delete(s.fields, key)
+	} else {
+		s.fields[key] = raw
+	}
+	if s.pending == nil {
+		s.pending = make(map[string][]byte)
+	}
+	s.pending[key] = raw
+	s.dirty = true
+}
+
+// Get returns the value stored under key as a T, and whether there is one
+// that decodes as a T. Values come back with the type they were Set with,
+// with no registration of types.
+func Get[T any](s *Session, key string) (T, bool) {
+	raw, ok := s.raw(key)
+	if !ok {
+		var zero T
+		return zero, false
+	}
+	v, err := decodeValue[T](raw)
+	if err != nil {
+		s.m.cfg.Logger.WarnContext(s.ctx, "vishnu: session value does not decode as the requested type", "key", key, "err", err)
+		return v, false
+	}
+	return v, true
+}
+
+func (s *Session) raw(key string) ([]byte, bool) {
+	if s == nil || !validKey(key) {
+		return nil, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.loadLocked() != nil {
+		return nil, false
+	}
+	raw, ok := s.fields[key]
+	return raw, ok
+}
+
+// PopFlash returns the flash message stored under key by Flash, and
+// deletes it: a flash is read once. The deletion is committed with the
+// response even when AutoSave is off.
+func PopFlash[T any](s *Session, key string) (T, bool) {
+	var zero T
+	if s == nil || !validKey(key) {
+		return zero, false
+	}
+	s.mu.Lock()
+	if s.loadLocked() != nil {
+		s.mu.Unlock()
+		return zero, false
+	}
+	raw, ok := s.fields[key]
+	if !ok || !isFlash(raw) {
+		s.mu.Unlock()
+		return zero, false
+	}
+	if _, changed := s.pending[key]; changed {
+		// Set in this request and not committed: nothing to delete remotely.
+		delete(s.fields, key)
+		delete(s.pending, key)
+	} else {
+		delete(s.fields, key)
+		s.consumed = append(s.consumed, key)
+	}
+	s.mu.Unlock()
+	v, err := decodeValue[T](raw)
+	return v, err == nil
+}
+
+// Set stores value under key. Any value that encoding/json can encode may be
+// stored; string, []byte, int, int64 and bool are stored compactly.
+func (s *Session) Set(key string, value any) error {
+	return s.put(key, value, false)
+}
+
+// Flash stores a message under key to be read once with PopFlash, typically
+// on the next request (a "saved" notice after a redirect).
+func (s *Session) Flash(key string, value any) error {
+	return s.put(key, value, true)
+}
+
+func (s *Session) put(key string, value any, flash bool) error {
+	if s == nil {
+		return ErrNoSession
+	}
+	if !validKey(key) {
+		return fmt.Errorf("%w: %q", ErrInvalidKey, key)
+	}
+	raw, err := encodeValue(value, flash)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.loadLocked(); err != nil {
+		return err
+	}
+	s.set(key, raw)
+	return nil
+}
+
+func validKey(key string) bool { return key != "" && key[0] != 0 }
+
+// Delete removes key from the session.
+func (s *Session) Delete(key string) {
+	if s == nil || !validKey(key) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.loadLocked() != nil {
+		return
+	}
+	if _, ok := s.fields[key]; ok {
+		s.set(key, nil)
+	}
+}
+
+// Clear removes every key from the session. The session itself (its cookie
+// and timeout) stays; use Destroy to end it.
+func (s *Session) Clear() {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.loadLocked() != nil {
+		return
+	}
+	keep := make(map[string][]byte, 2)
+	for k, v := range s.fields {
+		if !validKey(k) {
+			keep[k] = v
+		}
+	}
+	s.fields, s.pending, s.replace, s.dirty, s.consumed = keep, maps.Clone(keep), true, true, nil
+}
+
+// Has reports whether the session holds key.
+func (s *Session) Has(key string) bool {
+	_, ok := s.raw(key)
+	return ok
+}
+
+// Keys returns the session's keys, sorted.
+func (s *Session) Keys() []string {
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.loadLocked() != nil {
+		return nil
+	}
+	keys := make([]string, 0, len(s.fields))
+	for k := range s.fields {
+		if validKey(k) {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// IsNew reports whether the session was created in this request (the
+// request carried no valid session cookie).
+func (s *Session) IsNew() bool {
+	if s == nil {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_ = s.loadLocked()
+	return s.isNew
+}
+
+// Timeout returns the session's timeout: the Config's, or the one set with
+// SetTimeout.
+func (s *Session) Timeout() time.Duration {
+	if s == nil {
+		return 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_ = s.loadLocked()
+	return s.timeout
+}
+
+// SetTimeout sets how long this session lives unused, overriding
+// Config.Timeout; UntilBrowserCloses makes its cookie last until the browser
+// closes ("remember me" unticked). It is kept with the session and is a
+// change like Set. It returns an error for a negative or sub-second timeout.
+func (s *Session) SetTimeout(d time.Duration) error {
+	if s == nil {
+		return ErrNoSession
+	}
+	if d < 0 || (d > 0 && d < time.Second) {
+		return fmt.Errorf("vishnu: session timeout must be UntilBrowserCloses or at least one second, got %v", d)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.loadLocked(); err != nil {
+		return err
+	}
+	if d != s.timeout {
+		s.timeout, s.newTO = d, true
+		s.set(fieldTimeout, binary.AppendVarint(nil, int64(d)))
+	}
+	return nil
+}
+
+// Save persists the session's changes now and sets its cookie. With
+// AutoSave off it is the only way changes are kept. It returns
+// ErrHeadersWritten when the session needs a new cookie that can no longer
+// be sent, ErrSessionGone when another request destroyed the session, and
+// the store's error when the store fails.
+func (s *Session) Save() error {
+	if s == nil {
+		return ErrNoSession
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.loadLocked(); err != nil {
+		return err
+	}
+	return s.commitLocked(true)
+}
+
+// Regenerate gives the session a new token, keeping its data, and deletes
+// the record under the old one: call it when a user logs in, so that a token
+// planted before login is worthless after it (session fixation). It saves the
+// session, as Save does.
+func (s *Session) Regenerate() error {
+	if s == nil {
+		return ErrNoSession
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.loadLocked(); err != nil {
+		return err
+	}
+	if s.t.HeadersWritten() {
+		return ErrHeadersWritten
+	}
+	if !s.stored {
+		// Never persisted: its token, if any, is known to nobody else.
+		s.hasTok = false
+		return s.commitLocked(true)
+	}
+	old := s.tok
+	s.hasTok, s.stored = false, false
+	s.replace, s.dirty = true, true
+	s.pending = maps.Clone(s.fields)
+	s.consumed = nil
+	if err := s.commitLocked(true); err != nil {
+		s.tok, s.hasTok, s.stored = old, true, true
+		return err
+	}
+	if !s.m.inCookie {
+		if err := s.m.cfg.Store.Delete(s.ctx, old.storeID()); err != nil {
+			return fmt.Errorf("vishnu: regenerate: delete the old record: %w", err)
+		}
+	}
+	return nil
+}
+
+// Destroy ends the session (logout): its record is deleted now and its
+// cookie expired. The Session is then empty and new; setting values in it
+// starts a new session. A request that was in flight with the old session
+// cannot bring it back. With the cookie store, deleting a record is not
+// possible: the cookie is expired, but a copy of it stays valid until its
+// expiry.
+func (s *Session) Destroy() error {
+	if s == nil {
+		return ErrNoSession
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.loadLocked(); err != nil {
+		return err
+	}
+	if s.stored && !s.m.inCookie {
+		if err := s.m.cfg.Store.Delete(s.ctx, s.tok.storeID()); err != nil {
+			return fmt.Errorf("vishnu: destroy session: %w", err)
+		}
+	}
+	s.startNew(s.m.cfg.Clock())
+	if !s.hadValid {
+		return nil
+	}
+	return s.t.SetCookie(s.m.cookie("", 0, time.Time{}))
+}
