@@ -100,6 +100,9 @@ func (s *Session) commitLocked(explicit bool) error {
 	}
 
 	if sendCookie {
+		if !m.inCookie {
+			payload = nil // the record is in the store; the cookie holds the token
+		}
 		v, err := m.codec.encode(&s.tok, expires, payload)
 		if err != nil {
 			return fmt.Errorf("vishnu: encode cookie: %w", err)
@@ -142,4 +145,3 @@ func (s *Session) persist(c *Change, hasChange bool) error {
 	}
 	return m.cfg.Store.Save(s.ctx, id, rec, c.Expires)
 }
-
