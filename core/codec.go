@@ -36,7 +36,8 @@ const (
 	maxCookieBytes = 4096 // what browsers keep of name=value
 )
 
-var b64 = base64.RawURLEncoding
+// Strict: a value has exactly one encoding, so no altered value can pass.
+var b64 = base64.RawURLEncoding.Strict()
 
 // token is a session's secret: 256 bits from crypto/rand.
 type token [tokenSize]byte

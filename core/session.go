@@ -451,8 +451,11 @@ func (s *Session) Destroy() error {
 			return fmt.Errorf("vishnu: destroy session: %w", err)
 		}
 	}
+	// The browser may hold a cookie from an earlier request, or this one
+	// may have set one already: either way it must go.
+	expire := s.hadValid || s.stored
 	s.startNew(s.m.cfg.Clock())
-	if !s.hadValid {
+	if !expire {
 		return nil
 	}
 	return s.t.SetCookie(s.m.cookie("", 0, time.Time{}))

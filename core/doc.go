@@ -1,0 +1,55 @@
+// Package vishnu manages HTTP sessions: a signed (and optionally encrypted)
+// cookie holding a random token, and session data in a pluggable store.
+//
+// # Getting started
+//
+// Make one Manager at start-up and wrap your handler with its middleware:
+//
+//	m, err := vishnu.New(vishnu.Config{
+//		Store:  vishnu.NewMemoryStore(),
+//		Secret: secret, // 32 random bytes, kept out of the source
+//	})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	http.ListenAndServe(addr, m.Handler(mux))
+//
+// In a handler, the session is in the request's context:
+//
+//	s := vishnu.FromContext(r.Context())
+//	n, _ := vishnu.Get[int](s, "visits")
+//	s.Set("visits", n+1)
+//	s.Save() // or Config.AutoSave
+//
+// # How a request goes
+//
+// The session is read lazily: a request that never uses it touches neither
+// the cookie nor the store. It is committed once, just before the response
+// headers are sent (the first Write, WriteHeader, Flush, ReadFrom or Hijack,
+// or the handler's return), without buffering the body: its cookie is set
+// then, and if the store fails, the configured error response is sent in
+// place of the handler's, so a store outage is never mistaken for "no
+// session" and never logs anybody out. An unchanged session is not
+// rewritten, and its expiry is pushed back only once a tenth of its timeout
+// has passed.
+//
+// # No lost updates
+//
+// Each request commits only what it changed (the keys set and deleted), so
+// concurrent requests on one session keep each other's changes. With a
+// store that implements Committer the merge is atomic, a deleted key stays
+// deleted, and a session destroyed by one request is never brought back by
+// another that was in flight. A Store with only Load, Save and Delete still
+// works, with a small window in which concurrent changes can be lost.
+//
+// # Security
+//
+// Tokens are 256 bits from crypto/rand; stores see a SHA-256 of the token,
+// never the token. Cookies are signed with HMAC-SHA256 over the token, the
+// expiry and the cookie name, and encrypted with AES-256-GCM when an
+// EncryptKey is configured; secrets and keys can be rotated. Any cookie that
+// fails verification is treated as no cookie at all. Cookies are Secure,
+// HttpOnly and SameSite=Lax unless configured otherwise. Call
+// Session.Regenerate at login and Session.Destroy at logout; Config.Timeout
+// (idle) and Config.AbsoluteTimeout bound every session on the server side.
+package vishnu
