@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"hash"
+	"io"
 	"sync"
 	"time"
 )
@@ -99,10 +100,11 @@ type codec struct {
 	name    string
 	signers []*signer
 	aeads   []cipher.AEAD // empty when cookies are only signed
+	random  io.Reader     // nonces; crypto/rand, or a fixed source in tests
 }
 
 func newCodec(name string, secrets, keys [][]byte) (*codec, error) {
-	c := &codec{name: name}
+	c := &codec{name: name, random: rand.Reader}
 	for _, s := range secrets {
 		sg, err := newSigner(s)
 		if err != nil {
@@ -134,7 +136,7 @@ func (c *codec) encode(t *token, expires time.Time, payload []byte) (string, err
 	} else {
 		a := c.aeads[0]
 		nonce := buf[1 : 1+a.NonceSize()]
-		if _, err := rand.Read(nonce); err != nil {
+		if _, err := io.ReadFull(c.random, nonce); err != nil {
 			return "", err
 		}
 		buf = buf[:1+len(nonce)]

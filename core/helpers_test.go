@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -104,6 +105,7 @@ func testConfig(c *clock) (vishnu.Config, *countingStore) {
 		AutoSave: true,
 		Cookie:   vishnu.CookieConfig{Insecure: true},
 		Clock:    c.Now,
+		Logger:   slog.New(slog.DiscardHandler),
 	}, st
 }
 
