@@ -94,7 +94,7 @@ func (s *Store) commitOnce(ctx context.Context, key string, c *vishnu.Change) er
 		return nil
 	}
 	if err := s.checkSize(key, rec); err != nil {
-		return fmt.Errorf("memcachestore: commit: %w", err)
+		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("memcachestore: commit: %w", err)
@@ -112,7 +112,7 @@ func (s *Store) commitOnce(ctx context.Context, key string, c *vishnu.Change) er
 	case errors.Is(err, memcache.ErrCASConflict), errors.Is(err, memcache.ErrCacheMiss), errors.Is(err, memcache.ErrNotStored):
 		return errRaced
 	default:
-		return fmt.Errorf("memcachestore: commit: %w", s.serverError(key, rec, err))
+		return s.writeError("commit", key, rec, err)
 	}
 }
 

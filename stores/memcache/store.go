@@ -124,11 +124,10 @@ func (s *Store) Save(ctx context.Context, id string, data []byte, expires time.T
 		return nil
 	}
 	if err := s.checkSize(key, data); err != nil {
-		return fmt.Errorf("memcachestore: save: %w", err)
+		return err
 	}
-	err := s.client.Set(&memcache.Item{Key: key, Value: data, Expiration: exp})
-	if err != nil {
-		return fmt.Errorf("memcachestore: save: %w", s.serverError(key, data, err))
+	if err := s.client.Set(&memcache.Item{Key: key, Value: data, Expiration: exp}); err != nil {
+		return s.writeError("save", key, data, err)
 	}
 	return nil
 }
@@ -181,14 +180,14 @@ func (s *Store) tooLarge(key string, data []byte) error {
 		ErrTooLarge, len(data), len(key), itemOverhead, s.maxItemSize)
 }
 
-// serverError maps memcached's refusal of an item too large for it (its -I
-// limit being lower than the one configured here) to ErrTooLarge, and
-// returns any other error as it is.
-func (s *Store) serverError(key string, data []byte, err error) error {
+// writeError wraps the error of a write. memcached's refusal of an item
+// too large for it (its -I limit being lower than the one configured here)
+// becomes ErrTooLarge.
+func (s *Store) writeError(op, key string, data []byte, err error) error {
 	// gomemcache reports the line verbatim: "SERVER_ERROR object too large for cache".
 	if strings.Contains(err.Error(), "object too large") {
 		return fmt.Errorf("%w: the record is %d bytes with a %d-byte key, and the server refused it as over its item size limit (memcached -I), which is lower than the %d bytes configured with WithMaxItemSize: %w",
 			ErrTooLarge, len(data), len(key), s.maxItemSize, err)
 	}
-	return err
+	return fmt.Errorf("memcachestore: %s: %w", op, err)
 }
