@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -70,7 +71,7 @@ func (a *app) login(w http.ResponseWriter, r *http.Request) {
 	s := vishnu.FromContext(r.Context())
 	name := strings.TrimSpace(r.PostFormValue("username"))
 	if name == "" || utf8.RuneCountInString(name) > maxNameLen {
-		a.flashAndRedirect(w, r, "Please enter a name (1 to 64 characters).")
+		a.flashAndRedirect(w, r, fmt.Sprintf("Please enter a name (1 to %d characters).", maxNameLen))
 		return
 	}
 	timeout := vishnu.UntilBrowserCloses // a cookie without Max-Age

@@ -230,6 +230,25 @@ func TestRememberMe(t *testing.T) {
 		t.Errorf("cookie Expires %v is %v away from 30 days from now", c.Expires, d)
 	}
 	expect(t, b.home(), map[string]string{"user": "bob", "timeout": "30 days", "flash": "Welcome, bob"})
+
+	// Logging in again without the box makes it a browser-session cookie.
+	resp = b.post("/login", url.Values{"username": {"bob"}})
+	if c = sessionCookie(resp); c == nil || c.MaxAge != 0 || !c.Expires.IsZero() {
+		t.Fatalf("second login without remember me sets cookie %v; want one without Max-Age or Expires", c)
+	}
+	expect(t, b.home(), map[string]string{"user": "bob", "timeout": "until the browser closes"})
+
+	// Logout ends the long session; the next one has the default timeout.
+	b.post("/logout", nil)
+	expect(t, b.home(), map[string]string{"user": "not logged in", "timeout": "20 minutes"})
+}
+
+// A login form posted before any other page (a bookmarked form, a second
+// tab after a restart) works the same.
+func TestLoginFirstThing(t *testing.T) {
+	b := newBrowser(t, newTestServer(t))
+	b.post("/login", url.Values{"username": {"dave"}})
+	expect(t, b.home(), map[string]string{"user": "dave", "flash": "Welcome, dave", "visits": "1", "is-new": "no"})
 }
 
 func TestLoginNeedsAName(t *testing.T) {

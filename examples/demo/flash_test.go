@@ -1,0 +1,62 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	vishnu "github.com/vishnu-go/vishnu/core"
+)
+
+// A flash that replaces an unread one and is read in the same request (a
+// handler that re-renders a form with its error instead of redirecting)
+// must be gone afterwards, and so must the one it replaced.
+//
+// Known core bug, kept failing until core is fixed: PopFlash
+// (core/session.go) drops the pending write of a key set in this request
+// but records no deletion, so the older flash still in the store comes
+// back on the next request.
+func TestFlashReplacedAndReadInOneRequest(t *testing.T) {
+	m, err := newManager(testSecret, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := vishnu.FromContext(r.Context())
+		if r.URL.Path == "/replace" {
+			if err := s.Flash(keyFlash, "new"); err != nil {
+				t.Error(err)
+			}
+		}
+		if r.URL.Path == "/leave" {
+			if err := s.Flash(keyFlash, "old"); err != nil {
+				t.Error(err)
+			}
+			return
+		}
+		msg, _ := vishnu.PopFlash[string](s, keyFlash)
+		io.WriteString(w, msg)
+	})))
+	defer srv.Close()
+	b := newBrowser(t, srv)
+	get := func(path string) string {
+		t.Helper()
+		resp := b.do(b.request(http.MethodGet, path, nil))
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(body)
+	}
+
+	get("/leave") // an unread flash "old" is in the store
+	if got := get("/replace"); got != "new" {
+		t.Fatalf("flash read in the request that set it = %q, want %q", got, "new")
+	}
+	if got := get("/"); got != "" {
+		t.Errorf("next request shows flash %q; want none (each flash is read once)", got)
+	}
+}
