@@ -101,7 +101,7 @@ func TestExpiration(t *testing.T) {
 		{"one second", now.Add(time.Second), 2, true},
 		{"1.5 seconds", now.Add(1500 * time.Millisecond), 3, true},
 		{"an hour", now.Add(time.Hour), 3601, true},
-		{"30 days less 1s: relative", now.Add(30*day - time.Second), 30*86400, true},
+		{"30 days less 1s: relative", now.Add(30*day - time.Second), 30 * 86400, true},
 		{"30 days: absolute", now.Add(30 * day), int32(now.Add(30*day).Unix()) + 2, true},
 		{"31 days: absolute", now.Add(31 * day), int32(now.Add(31*day).Unix()) + 2, true},
 		{"whole second: absolute", time.Unix(1_900_000_000, 0), 1_900_000_001, true},
