@@ -53,12 +53,19 @@ func newToken() (token, error) {
 // holds can't be turned back into a cookie.
 func (t *token) storeID() string {
 	sum := sha256.Sum256(t[:])
-	return b64.EncodeToString(sum[:])
+	var buf [43]byte // b64.EncodedLen(sha256.Size)
+	b64.Encode(buf[:], sum[:])
+	return string(buf[:])
 }
 
 type signer struct {
 	key  []byte
-	pool sync.Pool // of hash.Hash; hmac.New costs more than a Reset
+	pool sync.Pool // of *macState; hmac.New costs more than a Reset
+}
+
+type macState struct {
+	h   hash.Hash
+	out [macSize]byte
 }
 
 func newSigner(secret []byte) (*signer, error) {
@@ -67,19 +74,31 @@ func newSigner(secret []byte) (*signer, error) {
 		return nil, err
 	}
 	s := &signer{key: key}
-	s.pool.New = func() any { return hmac.New(sha256.New, s.key) }
+	s.pool.New = func() any { return &macState{h: hmac.New(sha256.New, s.key)} }
 	return s, nil
 }
 
-func (s *signer) sum(dst []byte, name string, msg []byte) []byte {
-	h := s.pool.Get().(hash.Hash)
-	h.Reset()
-	h.Write([]byte(name))
-	h.Write([]byte{0})
-	h.Write(msg)
-	dst = h.Sum(dst)
-	s.pool.Put(h)
+// sum appends the MAC of msg under the cookie name (prefix is the name and a
+// NUL byte) to dst.
+func (s *signer) sum(dst, prefix, msg []byte) []byte {
+	st := s.pool.Get().(*macState)
+	st.h.Reset()
+	st.h.Write(prefix)
+	st.h.Write(msg)
+	dst = append(dst, st.h.Sum(st.out[:0])...)
+	s.pool.Put(st)
 	return dst
+}
+
+// verify reports whether mac is the MAC of msg, in constant time.
+func (s *signer) verify(prefix, msg, mac []byte) bool {
+	st := s.pool.Get().(*macState)
+	st.h.Reset()
+	st.h.Write(prefix)
+	st.h.Write(msg)
+	ok := hmac.Equal(st.h.Sum(st.out[:0]), mac)
+	s.pool.Put(st)
+	return ok
 }
 
 func newAEAD(key []byte) (cipher.AEAD, error) {
@@ -98,13 +117,14 @@ func newAEAD(key []byte) (cipher.AEAD, error) {
 // that are still accepted for reading.
 type codec struct {
 	name    string
+	prefix  []byte // name and a NUL byte: what the MAC starts with
 	signers []*signer
 	aeads   []cipher.AEAD // empty when cookies are only signed
 	random  io.Reader     // nonces; crypto/rand, or a fixed source in tests
 }
 
 func newCodec(name string, secrets, keys [][]byte) (*codec, error) {
-	c := &codec{name: name, random: rand.Reader}
+	c := &codec{name: name, prefix: append([]byte(name), 0), random: rand.Reader}
 	for _, s := range secrets {
 		sg, err := newSigner(s)
 		if err != nil {
@@ -144,7 +164,7 @@ func (c *codec) encode(t *token, expires time.Time, payload []byte) (string, err
 		plain := appendPlain(buf[len(buf):len(buf)], t, expires, payload)
 		buf = a.Seal(buf, nonce, plain, []byte(c.name))
 	}
-	buf = c.signers[0].sum(buf, c.name, buf)
+	buf = c.signers[0].sum(buf, c.prefix, buf)
 	return b64.EncodeToString(buf), nil
 }
 
@@ -172,14 +192,14 @@ func (c *codec) decode(value string, now time.Time) (d decoded, ok bool) {
 		return d, false
 	}
 	raw, err := b64.DecodeString(value)
-	if err != nil || raw[0] != codecVersion {
+	// The decoder skips line breaks; a value is valid only in its one form.
+	if err != nil || b64.EncodedLen(len(raw)) != len(value) || raw[0] != codecVersion {
 		return d, false
 	}
 	msg, mac := raw[:len(raw)-macSize], raw[len(raw)-macSize:]
-	var sum [macSize]byte
 	verified := -1
 	for i, s := range c.signers {
-		if hmac.Equal(s.sum(sum[:0], c.name, msg), mac) {
+		if s.verify(c.prefix, msg, mac) {
 			verified = i
 			break
 		}

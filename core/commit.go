@@ -70,6 +70,9 @@ func (s *Session) commitLocked(explicit bool) error {
 			return fmt.Errorf("vishnu: new token: %w", err)
 		}
 		s.tok, s.hasTok = t, true
+		if !m.inCookie {
+			s.id = t.storeID()
+		}
 	}
 
 	var payload []byte
@@ -78,7 +81,7 @@ func (s *Session) commitLocked(explicit bool) error {
 	case !s.stored:
 		payload = EncodeRecord(s.fields)
 		if !m.inCookie {
-			err = m.cfg.Store.Save(s.ctx, s.tok.storeID(), payload, expires)
+			err = m.cfg.Store.Save(s.ctx, s.id, payload, expires)
 		}
 	case m.inCookie && hasChange:
 		payload, err = c.Apply(s.payload)
@@ -128,7 +131,7 @@ func (s *Session) commitLocked(explicit bool) error {
 // store offers: Touch when only the expiry moves, Commit when the store can
 // merge atomically, and load-apply-save otherwise.
 func (s *Session) persist(c *Change, hasChange bool) error {
-	m, id := s.m, s.tok.storeID()
+	m, id := s.m, s.id
 	if !hasChange && m.toucher != nil {
 		return m.toucher.Touch(s.ctx, id, c.Expires)
 	}

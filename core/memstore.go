@@ -85,7 +85,7 @@ func (s *MemoryStore) Load(ctx context.Context, id string) ([]byte, error) {
 	if e == nil {
 		return nil, ErrNotFound
 	}
-	return append([]byte(nil), e.data...), nil
+	return e.data, nil // never modified in place: writes replace it
 }
 
 // Save implements Store.

@@ -50,6 +50,8 @@ type responseWriter struct {
 	s      *Session
 	wrote  bool // the headers are sent, or about to be
 	failed bool // the error response was sent in place of the handler's
+
+	cookies [1]string // room for the usual one cookie value, to save an allocation
 }
 
 var (
@@ -155,7 +157,7 @@ func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter 
 type httpTransport responseWriter
 
 func (t *httpTransport) Cookies(name string) []string {
-	var values []string
+	values := t.cookies[:0]
 	for _, line := range t.req.Header["Cookie"] {
 		for part := range strings.SplitSeq(line, ";") {
 			n, v, ok := strings.Cut(textproto.TrimString(part), "=")

@@ -55,12 +55,24 @@ func DecodeRecord(b []byte) (map[string][]byte, error) {
 		if v, b, ok = readBytes(b); !ok {
 			return nil, errBadRecord
 		}
-		fields[string(k)] = v
+		fields[internKey(k)] = v
 	}
 	if len(b) != 0 {
 		return nil, errBadRecord
 	}
 	return fields, nil
+}
+
+// internKey returns k as a string, without allocating for Vishnu's own
+// field names, which every record holds.
+func internKey(k []byte) string {
+	switch string(k) {
+	case fieldCreated:
+		return fieldCreated
+	case fieldTimeout:
+		return fieldTimeout
+	}
+	return string(k)
 }
 
 func readUvarint(b []byte) (uint64, []byte, bool) {

@@ -38,7 +38,8 @@ type Session struct {
 
 	// The session's identity and expiry as its cookie carries them.
 	tok      token
-	hasTok   bool // false for a new session until it is first persisted
+	id       string // the store's id for tok
+	hasTok   bool   // false for a new session until it is first persisted
 	expires  time.Time
 	stale    bool   // the cookie was made with a previous secret or key
 	payload  []byte // the cookie store's record, as the cookie carries it
@@ -86,7 +87,11 @@ func (s *Session) loadLocked() error {
 			s.m.cfg.Logger.DebugContext(s.ctx, "vishnu: rejected session cookie", "cookie", s.m.cfg.Cookie.Name)
 			continue
 		}
-		fields, err := s.loadRecord(&d)
+		id := ""
+		if !s.m.inCookie {
+			id = d.token.storeID()
+		}
+		fields, err := s.loadRecord(&d, id)
 		if errors.Is(err, ErrNotFound) {
 			s.hadValid = true
 			continue
@@ -99,11 +104,11 @@ func (s *Session) loadLocked() error {
 			s.hadValid = true
 			if !s.m.inCookie {
 				// Best effort: the store's own expiry removes it otherwise.
-				_ = s.m.cfg.Store.Delete(s.ctx, d.token.storeID())
+				_ = s.m.cfg.Store.Delete(s.ctx, id)
 			}
 			continue
 		}
-		s.tok, s.hasTok, s.expires, s.stale = d.token, true, d.expires, d.stale
+		s.tok, s.id, s.hasTok, s.expires, s.stale = d.token, id, true, d.expires, d.stale
 		s.payload, s.fields, s.stored, s.hadValid = d.payload, fields, true, true
 		s.timeout = s.m.cfg.Timeout
 		if raw, ok := fields[fieldTimeout]; ok {
@@ -120,13 +125,13 @@ func (s *Session) loadLocked() error {
 // loadRecord returns the fields of the session a valid cookie names, or
 // ErrNotFound when there is none (a record that does not decode counts as
 // none: it cannot be used, and the store said nothing wrong).
-func (s *Session) loadRecord(d *decoded) (map[string][]byte, error) {
+func (s *Session) loadRecord(d *decoded, id string) (map[string][]byte, error) {
 	var rec []byte
 	if s.m.inCookie {
 		rec = d.payload
 	} else {
 		var err error
-		if rec, err = s.m.cfg.Store.Load(s.ctx, d.token.storeID()); err != nil {
+		if rec, err = s.m.cfg.Store.Load(s.ctx, id); err != nil {
 			if errors.Is(err, ErrNotFound) {
 				return nil, err
 			}
@@ -221,14 +226,11 @@ func PopFlash[T any](s *Session, key string) (T, bool) {
 		s.mu.Unlock()
 		return zero, false
 	}
-	if _, changed := s.pending[key]; changed {
-		// Set in this request and not committed: nothing to delete remotely.
-		delete(s.fields, key)
-		delete(s.pending, key)
-	} else {
-		delete(s.fields, key)
-		s.consumed = append(s.consumed, key)
-	}
+	// A flash set in this request may hide an older one in the store: the
+	// pending write is dropped and the stored key deleted either way.
+	delete(s.fields, key)
+	delete(s.pending, key)
+	s.consumed = append(s.consumed, key)
 	s.mu.Unlock()
 	v, err := decodeValue[T](raw)
 	return v, err == nil
@@ -414,17 +416,17 @@ func (s *Session) Regenerate() error {
 		s.hasTok = false
 		return s.commitLocked(true)
 	}
-	old := s.tok
+	old, oldID := s.tok, s.id
 	s.hasTok, s.stored = false, false
 	s.replace, s.dirty = true, true
 	s.pending = maps.Clone(s.fields)
 	s.consumed = nil
 	if err := s.commitLocked(true); err != nil {
-		s.tok, s.hasTok, s.stored = old, true, true
+		s.tok, s.id, s.hasTok, s.stored = old, oldID, true, true
 		return err
 	}
 	if !s.m.inCookie {
-		if err := s.m.cfg.Store.Delete(s.ctx, old.storeID()); err != nil {
+		if err := s.m.cfg.Store.Delete(s.ctx, oldID); err != nil {
 			return fmt.Errorf("vishnu: regenerate: delete the old record: %w", err)
 		}
 	}
@@ -447,7 +449,7 @@ func (s *Session) Destroy() error {
 		return err
 	}
 	if s.stored && !s.m.inCookie {
-		if err := s.m.cfg.Store.Delete(s.ctx, s.tok.storeID()); err != nil {
+		if err := s.m.cfg.Store.Delete(s.ctx, s.id); err != nil {
 			return fmt.Errorf("vishnu: destroy session: %w", err)
 		}
 	}

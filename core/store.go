@@ -24,7 +24,9 @@ var ErrNotFound = errors.New("vishnu: session record not found")
 // Implementations must be safe for concurrent use and honour ctx.
 type Store interface {
 	// Load returns the record saved under id, or ErrNotFound when there is
-	// none or it has expired. The caller may keep and modify the slice.
+	// none or it has expired. The caller keeps the slice but never modifies
+	// it, so a store may return memory it shares, as long as the store
+	// itself never modifies it afterwards.
 	Load(ctx context.Context, id string) ([]byte, error)
 
 	// Save writes the record under id, replacing any previous one, to expire

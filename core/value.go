@@ -70,6 +70,11 @@ func decodeValue[T any](raw []byte) (T, error) {
 		err := json.Unmarshal(p, &out)
 		return out, err
 	}
+	// The common case without boxing the value in an interface.
+	if sp, ok := any(&out).(*string); ok && tag == tagString {
+		*sp = string(p)
+		return out, nil
+	}
 	v, err := decodeCompact(tag, p)
 	if err != nil {
 		return out, err

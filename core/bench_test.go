@@ -1,0 +1,98 @@
+package vishnu_test
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	vishnu "github.com/vishnu-go/vishnu/core"
+)
+
+// The middleware benchmarks run one request through the middleware into an
+// httptest recorder, the shape used for the peers in the bench module.
+
+func benchManager(b *testing.B, store vishnu.Store) *vishnu.Manager {
+	cfg := vishnu.Config{
+		Store:    store,
+		Secret:   testSecret,
+		AutoSave: true,
+		Cookie:   vishnu.CookieConfig{Insecure: true},
+		Logger:   slog.New(slog.DiscardHandler),
+	}
+	if _, ok := store.(*vishnu.MemoryStore); !ok {
+		cfg.EncryptKey = []byte("an encryption key of 32 bytes!!!")
+	}
+	return newManager(b, cfg)
+}
+
+var (
+	untouched = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok")
+	})
+	readOne = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, _ := vishnu.Get[string](vishnu.FromContext(r.Context()), "user")
+		io.WriteString(w, v)
+	})
+	writeOne = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		vishnu.FromContext(r.Context()).Set("user", r.URL.RawQuery)
+		io.WriteString(w, "ok")
+	})
+)
+
+// sessionCookie returns the cookie of a session holding user=ann.
+func sessionCookie(b *testing.B, m *vishnu.Manager) *http.Cookie {
+	rec := httptest.NewRecorder()
+	m.Handler(writeOne).ServeHTTP(rec, httptest.NewRequest("GET", "/?ann", nil))
+	cs := rec.Result().Cookies()
+	if len(cs) != 1 {
+		b.Fatalf("no session cookie: %v", rec.Header())
+	}
+	return cs[0]
+}
+
+func runRequests(b *testing.B, h http.Handler, c *http.Cookie, query string) {
+	req := httptest.NewRequest("GET", "/?"+query, nil)
+	if c != nil {
+		req.AddCookie(c)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatal(rec.Code)
+		}
+	}
+}
+
+func BenchmarkMiddleware(b *testing.B) {
+	for _, kind := range []string{"memory", "cookie"} {
+		newStore := func() vishnu.Store { return vishnu.NewMemoryStore() }
+		if kind == "cookie" {
+			newStore = vishnu.NewCookieStore
+		}
+		b.Run("bare/store="+kind, func(b *testing.B) {
+			runRequests(b, untouched, nil, "")
+		})
+		b.Run("untouched/store="+kind, func(b *testing.B) {
+			m := benchManager(b, newStore())
+			runRequests(b, m.Handler(untouched), sessionCookie(b, m), "")
+		})
+		b.Run("read/store="+kind, func(b *testing.B) {
+			m := benchManager(b, newStore())
+			runRequests(b, m.Handler(readOne), sessionCookie(b, m), "")
+		})
+		b.Run("write/store="+kind, func(b *testing.B) {
+			m := benchManager(b, newStore())
+			// A different value each time would not change the cost; the
+			// same value must still be written (Set always counts as a change).
+			runRequests(b, m.Handler(writeOne), sessionCookie(b, m), "bob")
+		})
+		b.Run("new/store="+kind, func(b *testing.B) {
+			m := benchManager(b, newStore())
+			runRequests(b, m.Handler(writeOne), nil, "bob")
+		})
+	}
+}
