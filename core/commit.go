@@ -37,6 +37,7 @@ func (s *Session) commitLocked(explicit bool) error {
 	sendCookie := refresh || s.stale || (m.inCookie && hasChange)
 	if sendCookie && s.t.HeadersWritten() {
 		if !s.stored || (m.inCookie && hasChange) {
+			m.cfg.Logger.ErrorContext(s.ctx, "vishnu: session changed after the response started; change not saved", "err", ErrHeadersWritten)
 			return ErrHeadersWritten
 		}
 		// The record can still be written; its cookie waits for a later

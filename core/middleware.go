@@ -97,8 +97,8 @@ func (w *responseWriter) finish() {
 	s.mu.Lock()
 	err := s.commitLocked(false)
 	s.mu.Unlock()
-	if err != nil {
-		s.m.cfg.Logger.ErrorContext(w.req.Context(), "vishnu: session changed after the response started; change lost", "err", err)
+	if err != nil && !errors.Is(err, ErrHeadersWritten) { // that one is logged already
+		s.m.cfg.Logger.ErrorContext(w.req.Context(), "vishnu: session commit after the response started failed", "err", err)
 	}
 }
 

@@ -398,7 +398,7 @@ func (s *Session) Save() error {
 // Regenerate gives the session a new token, keeping its data, and deletes
 // the record under the old one: call it when a user logs in, so that a token
 // planted before login is worthless after it (session fixation). It saves the
-// session, as Save does.
+// session, as Save does, so call it after the other changes of the login.
 func (s *Session) Regenerate() error {
 	if s == nil {
 		return ErrNoSession
