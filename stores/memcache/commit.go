@@ -93,7 +93,7 @@ func (s *Store) commitOnce(ctx context.Context, key string, c *vishnu.Change) er
 		}
 		return nil
 	}
-	if err := s.checkSize(key, rec); err != nil {
+	if err := s.checkSize(rec); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {

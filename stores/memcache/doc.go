@@ -17,9 +17,10 @@
 // Vishnu asked for, and at most two seconds after it; lifetimes over 30
 // days are sent as absolute times, as the memcached protocol requires.
 //
-// A record must fit in a memcached item: 1 MiB by default, including the key
-// and about 60 bytes of header (see [WithMaxItemSize]). A larger one fails
-// with an error wrapping [ErrTooLarge], before anything is sent.
+// A record must fit in a memcached item, 1 MiB by default with its key and
+// header: records up to [Store.MaxRecordSize] bytes (1,048,262 by default;
+// see [WithMaxItemSize]) are accepted, and a larger one fails with an error
+// wrapping [ErrTooLarge] that names the limit, before anything is sent.
 //
 // memcached keeps nothing on disk and drops items to make room when full:
 // give it enough memory for the sessions, and expect a restarted server to

@@ -480,10 +480,12 @@ func TestTooLarge(t *testing.T) {
 	ctx := context.Background()
 	s := newTestStore(t, addrs)
 	id := randomID(t)
-	key := s.key(id)
 	exp := time.Now().Add(time.Hour)
 
-	fits := recordOfSize(t, DefaultMaxItemSize-len(key)-itemOverhead)
+	if s.MaxRecordSize() != 1048262 {
+		t.Fatalf("MaxRecordSize = %d; the documentation says 1,048,262", s.MaxRecordSize())
+	}
+	fits := recordOfSize(t, s.MaxRecordSize())
 	if err := s.Save(ctx, id, fits, exp); err != nil {
 		t.Fatalf("Save of the largest record that fits (%d bytes): %v", len(fits), err)
 	}
@@ -491,10 +493,27 @@ func TestTooLarge(t *testing.T) {
 		t.Fatalf("Load of the largest record: %d bytes, %v", len(got), err)
 	}
 
+	// The same size under the longest key there can be.
+	p := randomPrefix(t)
+	longest, err := New(s.client, WithPrefix(p+strings.Repeat("p", MaxPrefixLen-len(p))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	longID := strings.Repeat("L", 300)
+	if k := longest.key(longID); len(k) != maxKeyLen {
+		t.Fatalf("key of %d bytes; want the longest, %d", len(k), maxKeyLen)
+	}
+	if err := longest.Save(ctx, longID, fits, exp); err != nil {
+		t.Fatalf("Save of the largest record under a %d-byte key: %v", maxKeyLen, err)
+	}
+	if got, err := longest.Load(ctx, longID); err != nil || len(got) != len(fits) {
+		t.Fatalf("Load of the largest record under the longest key: %d bytes, %v", len(got), err)
+	}
+
 	big := recordOfSize(t, len(fits)+1)
 	other := randomID(t)
-	err := s.Save(ctx, other, big, exp)
-	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "1048576") {
+	err = s.Save(ctx, other, big, exp)
+	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "1048576") || !strings.Contains(err.Error(), "1048262") {
 		t.Fatalf("Save of a record one byte too large: %v; want ErrTooLarge naming the limit", err)
 	}
 	if _, err := s.Load(ctx, other); !errors.Is(err, vishnu.ErrNotFound) {
