@@ -88,16 +88,17 @@ type lib struct {
 	app  func(tb testing.TB, sc scenario) (app, bool)
 }
 
-// libs in the order of the columns of the results: the baseline first.
+// libs in the order of the columns of the results: each baseline before
+// the libraries it is the baseline of.
 var libs = []lib{
 	{"bare", bareApp},
 	{"vishnu", vishnuApp},
 	{"scs", scsApp},
 	{"gorilla", gorillaApp},
-	{"gin", ginApp},
 	{"gin-bare", ginBareApp},
-	{"echo", echoApp},
+	{"gin", ginApp},
 	{"echo-bare", echoBareApp},
+	{"echo", echoApp},
 	{"fiber", fiberApp},
 }
 
