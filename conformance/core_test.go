@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
-	vishnu "github.com/vishnu-go/vishnu/core"
 	"github.com/vishnu-go/vishnu/conformance"
+	vishnu "github.com/vishnu-go/vishnu/core"
 )
 
 // The memory store keeps exact expiry times, so a fine resolution is honest
@@ -14,4 +14,14 @@ func TestMemoryStore(t *testing.T) {
 	conformance.TestStore(t, func(t *testing.T) vishnu.Store {
 		return vishnu.NewMemoryStore()
 	}, conformance.StoreOptions{TTLResolution: 50 * time.Millisecond})
+}
+
+func TestNetHTTP(t *testing.T) {
+	conformance.TestAdapter(t, conformance.NetHTTP, conformance.AdapterOptions{})
+}
+
+func TestNetHTTPCookieStore(t *testing.T) {
+	conformance.TestAdapter(t, conformance.NetHTTP, conformance.AdapterOptions{
+		NewStore: func(*testing.T) vishnu.Store { return vishnu.NewCookieStore() },
+	})
 }

@@ -1,0 +1,176 @@
+package conformance
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	vishnu "github.com/vishnu-go/vishnu/core"
+)
+
+// app is the suite's application, served through the adapter under test.
+// Its routes, chosen by the last element of the request path:
+//
+//	noop         never touches the session
+//	get          shows the session
+//	set          sets each query parameter (values are strings)
+//	delete       deletes each key named by a k parameter
+//	flash        sets each query parameter as a flash
+//	pop          pops the flash named by k
+//	timeout      sets the session's timeout to d seconds (0: until the browser closes)
+//	regenerate   regenerates the session
+//	destroy      destroys the session
+//	stream       sets each query parameter, then streams three chunks
+//	hook         runs the case's hook
+//
+// Parameters starting with an underscore are not session values: _save=1
+// makes set, delete, flash and timeout call Save. Every route but noop and
+// stream answers with the JSON of a view.
+type app struct {
+	hook   func(s *vishnu.Session, r *Request) *Response
+	stream *stream
+}
+
+// view is what the routes answer: the session as the handler saw it after
+// its work, and the error of that work, if any.
+type view struct {
+	New     bool              `json:"new"`
+	Values  map[string]string `json:"values"`
+	Timeout int64             `json:"timeout"` // seconds
+	Flash   *string           `json:"flash,omitempty"`
+	Err     string            `json:"err,omitempty"`
+}
+
+const noSessionBody = "conformance: the harness passed a nil session to the Handler"
+
+func (a *app) handle(s *vishnu.Session, r *Request) *Response {
+	if s == nil {
+		return &Response{Status: http.StatusInternalServerError, Body: []byte(noSessionBody)}
+	}
+	route := path.Base(r.Path)
+	if route == "noop" {
+		return &Response{Body: []byte("untouched")}
+	}
+	var err error
+	var flash *string
+	save := r.Query.Get("_save") == "1"
+	switch route {
+	case "get":
+	case "set", "stream":
+		for k, v := range params(r) {
+			if err = s.Set(k, v); err != nil {
+				break
+			}
+		}
+	case "delete":
+		for _, k := range r.Query["k"] {
+			s.Delete(k)
+		}
+	case "flash":
+		for k, v := range params(r) {
+			if err = s.Flash(k, v); err != nil {
+				break
+			}
+		}
+	case "pop":
+		if v, ok := vishnu.PopFlash[string](s, r.Query.Get("k")); ok {
+			flash = &v
+		}
+	case "timeout":
+		var d int
+		if d, err = strconv.Atoi(r.Query.Get("d")); err == nil {
+			err = s.SetTimeout(time.Duration(d) * time.Second)
+		}
+	case "regenerate":
+		err = s.Regenerate()
+	case "destroy":
+		err = s.Destroy()
+	case "hook":
+		if a.hook != nil {
+			return a.hook(s, r)
+		}
+		return &Response{Status: http.StatusNotFound, Body: []byte("conformance: no hook in this case")}
+	default:
+		return &Response{Status: http.StatusNotFound, Body: []byte("conformance: no route " + route)}
+	}
+	if err == nil && save {
+		err = s.Save()
+	}
+	if route == "stream" && err == nil && a.stream != nil {
+		return a.stream.response()
+	}
+	return viewResponse(s, flash, err)
+}
+
+// params returns the query parameters that are session values.
+func params(r *Request) map[string]string {
+	m := make(map[string]string)
+	for k, v := range r.Query {
+		if !strings.HasPrefix(k, "_") && len(v) > 0 {
+			m[k] = v[0]
+		}
+	}
+	return m
+}
+
+func viewResponse(s *vishnu.Session, flash *string, err error) *Response {
+	v := view{New: s.IsNew(), Values: map[string]string{}, Timeout: int64(s.Timeout() / time.Second), Flash: flash}
+	for _, k := range s.Keys() {
+		if x, ok := vishnu.Get[string](s, k); ok {
+			v.Values[k] = x
+		} else {
+			v.Values[k] = "(not a string)"
+		}
+	}
+	switch {
+	case err == nil:
+	case errors.Is(err, vishnu.ErrSessionGone):
+		v.Err = errSessionGone
+	default:
+		v.Err = err.Error()
+	}
+	b, _ := json.Marshal(v)
+	return &Response{Header: http.Header{"Content-Type": {"application/json"}}, Body: b}
+}
+
+// errSessionGone stands for vishnu.ErrSessionGone in a view.
+const errSessionGone = "session-gone"
+
+// stream is the streaming route's state: it sends three chunks, each only
+// once the client has received the one before, which a buffered response
+// never lets it do.
+type stream struct {
+	ack      chan struct{} // the client received a chunk
+	buffered atomic.Bool   // a chunk was not received in time
+	wait     time.Duration
+}
+
+const streamHead = "streamed:\n"
+
+func streamChunk(i int) string { return fmt.Sprintf("chunk %d\n", i) }
+
+func (st *stream) response() *Response {
+	chunks := make(chan []byte)
+	go func() {
+		defer close(chunks)
+		for i := range 3 {
+			select {
+			case chunks <- []byte(streamChunk(i)):
+			case <-time.After(st.wait):
+				return // the harness stopped reading
+			}
+			select {
+			case <-st.ack:
+			case <-time.After(st.wait):
+				st.buffered.Store(true)
+			}
+		}
+	}()
+	return &Response{Header: http.Header{"Content-Type": {"text/plain"}}, Body: []byte(streamHead), Chunks: chunks}
+}
