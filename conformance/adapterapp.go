@@ -165,6 +165,9 @@ func (st *stream) response() *Response {
 			case <-time.After(st.wait):
 				return // the harness stopped reading
 			}
+			if st.buffered.Load() {
+				continue // waiting again would only slow the case down
+			}
 			select {
 			case <-st.ack:
 			case <-time.After(st.wait):

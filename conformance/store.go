@@ -451,6 +451,15 @@ func (c *storeT) fields(id string) map[string][]byte {
 
 func (c *storeT) res() time.Duration { return c.opts.TTLResolution }
 
+// fit returns n, or the store's MaxRecordSize if that is smaller: the size
+// of a record that every case but those of the limit may write.
+func (c *storeT) fit(n int) int {
+	if m := c.opts.MaxRecordSize; m > 0 && m < n {
+		return m
+	}
+	return n
+}
+
 // longExpiry is an expiry no case outlives.
 func (c *storeT) longExpiry() time.Time { return time.Now().Add(max(time.Hour, 100*c.res())) }
 

@@ -46,6 +46,7 @@ func roundTripCases() []storeCase {
 					data = append(data, byte(i))
 				}
 				data = append(data, "\x00\xff\xfe invalid UTF-8 \xc3\x28, NUL \x00, CRLF \r\n"...)
+				data = data[:c.fit(len(data))]
 				id := newID()
 				c.save(id, data, c.longExpiry())
 				c.wantData(id, data, "of a record holding every byte value")
@@ -186,9 +187,9 @@ func overwriteCases() []storeCase {
 			run: func(c *storeT) {
 				id := newID()
 				for _, data := range [][]byte{
-					[]byte(strings.Repeat("long record ", 100)),
+					[]byte(strings.Repeat("long record ", 100))[:c.fit(1200)],
 					[]byte("short"),
-					[]byte(strings.Repeat("longer again ", 200)),
+					[]byte(strings.Repeat("longer again ", 200))[:c.fit(2600)],
 					{},
 					[]byte("last"),
 				} {
@@ -201,8 +202,8 @@ func overwriteCases() []storeCase {
 			name: "NoTornReads",
 			rule: "Save replaces a record atomically: a concurrent Load sees the old record or the new one, never a mix",
 			run: func(c *storeT) {
-				a := []byte(strings.Repeat("a", 4096))
-				b := []byte(strings.Repeat("b", 8192))
+				a := []byte(strings.Repeat("a", c.fit(8192)/2))
+				b := []byte(strings.Repeat("b", c.fit(8192)))
 				id := newID()
 				c.save(id, a, c.longExpiry())
 				var bad atomic.Int32
@@ -353,7 +354,7 @@ func contextCases() []storeCase {
 			run: func(c *storeT) {
 				ctx, cancel := context.WithCancel(c.ctx)
 				cancel()
-				doneContextCalls(c, ctx, "cancelled")
+				doneContextCalls(c, ctx, "a cancelled")
 			},
 		},
 		{
@@ -362,7 +363,7 @@ func contextCases() []storeCase {
 			run: func(c *storeT) {
 				ctx, cancel := context.WithDeadline(c.ctx, time.Now().Add(-time.Second))
 				defer cancel()
-				doneContextCalls(c, ctx, "expired")
+				doneContextCalls(c, ctx, "an expired")
 			},
 		},
 		{
@@ -447,12 +448,12 @@ func doneContextCalls(c *storeT, ctx context.Context, what string) {
 		took := time.Since(start)
 		switch {
 		case err == nil:
-			c.Errorf("%s with a %s context returned a nil error", call.name, what)
+			c.Errorf("%s with %s context returned a nil error", call.name, what)
 		case errors.Is(err, vishnu.ErrNotFound):
-			c.Errorf("%s with a %s context returned %v, which errors.Is vishnu.ErrNotFound: Vishnu would take a failed call for \"no session\"", call.name, what, err)
+			c.Errorf("%s with %s context returned %v, which errors.Is vishnu.ErrNotFound: Vishnu would take a failed call for \"no session\"", call.name, what, err)
 		}
 		if took > prompt {
-			c.Errorf("%s with a %s context took %v to return", call.name, what, took.Round(time.Millisecond))
+			c.Errorf("%s with %s context took %v to return", call.name, what, took.Round(time.Millisecond))
 		}
 	}
 }
