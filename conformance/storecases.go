@@ -460,21 +460,18 @@ func doneContextCalls(c *storeT, ctx context.Context, what string) {
 
 // Unavailable ------------------------------------------------------------------
 
-func runUnavailable(t *testing.T, r *storeRunner, _ capabilities) {
-	if r.opts.NewUnavailable == nil {
-		t.Run("not-provided", func(t *testing.T) {
-			msg := "StoreOptions.NewUnavailable is not set: whether the store reports a dead backend as an error, not as \"not found\", is not tested"
-			t.Log(msg)
-			t.Skip(msg)
-		})
-		return
-	}
-	const rule = "a store whose backend cannot be reached returns an error, never vishnu.ErrNotFound (Vishnu would log the user out)"
-	calls := []struct {
-		name  string
-		needs capability
-		f     func(c *storeT, ctx context.Context) error
-	}{
+// unavailableRule is the rule of every Unavailable case.
+const unavailableRule = "a store whose backend cannot be reached returns an error, never vishnu.ErrNotFound (Vishnu would log the user out)"
+
+// unavailableCall is one store call of the Unavailable cases.
+type unavailableCall struct {
+	name  string
+	needs capability
+	f     func(c *storeT, ctx context.Context) error
+}
+
+func unavailableCalls() []unavailableCall {
+	return []unavailableCall{
 		{"Load", 0, func(c *storeT, ctx context.Context) error { _, err := c.Load(ctx, newID()); return err }},
 		{"Save", 0, func(c *storeT, ctx context.Context) error {
 			return c.Save(ctx, newID(), []byte("x"), c.longExpiry())
@@ -486,6 +483,18 @@ func runUnavailable(t *testing.T, r *storeRunner, _ capabilities) {
 		{"Touch", capToucher, func(c *storeT, ctx context.Context) error { return c.Touch(ctx, newID(), c.longExpiry()) }},
 		{"Cleanup", capCleaner, func(c *storeT, ctx context.Context) error { _, err := c.Cleanup(ctx, 0, 10); return err }},
 	}
+}
+
+func runUnavailable(t *testing.T, r *storeRunner, _ capabilities) {
+	if r.opts.NewUnavailable == nil {
+		t.Run("not-provided", func(t *testing.T) {
+			msg := "StoreOptions.NewUnavailable is not set: whether the store reports a dead backend as an error, not as \"not found\", is not tested"
+			t.Log(msg)
+			t.Skip(msg)
+		})
+		return
+	}
+	calls := unavailableCalls()
 	for _, call := range calls {
 		t.Run(call.name, func(t *testing.T) {
 			store := r.opts.NewUnavailable(t)
@@ -495,7 +504,7 @@ func runUnavailable(t *testing.T, r *storeRunner, _ capabilities) {
 			if call.needs != 0 && !capabilitiesOf(store).has(call.needs) {
 				t.Skipf("the unavailable store is not a %s", call.needs)
 			}
-			r.run(t, rule, store, func(c *storeT) {
+			r.run(t, unavailableRule, store, func(c *storeT) {
 				ctx, cancel := context.WithTimeout(c.ctx, r.opts.Watchdog/2)
 				defer cancel()
 				err := call.f(c, ctx)
