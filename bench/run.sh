@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Runs every benchmark of this module and writes, in results/:
+# Runs every benchmark of this module COUNT times and writes, in results/:
 #   latest.txt            the raw `go test -bench` output
 #   latest-benchstat.txt  benchstat's tables, one per scenario, the libraries side by side
 #   latest-benchstat.csv  the same as CSV (one table, a row per scenario), for the chart
 #   chart.svg             ns/op per scenario and library, drawn by ./cmd/chart
+#   summary.md            the medians as a Markdown table (for README.md), by ./cmd/chart
 # and prints the tables.
 #
 # Environment:
@@ -24,16 +25,16 @@ BENCHSTAT=golang.org/x/perf/cmd/benchstat@latest
 COLS='/lib@(bare vishnu scs gorilla gin-bare gin echo-bare echo fiber)'
 export GOWORK=off
 
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 modflags=()
 if [[ -n ${CORE_REV:-} ]]; then
-	tmp=$(mktemp -d)
-	trap 'rm -rf "$tmp"' EXIT
 	git -C .. archive "$CORE_REV" core | tar -x -C "$tmp"
 	cp go.mod "$tmp/bench.mod"
 	cp go.sum "$tmp/bench.sum"
 	go mod edit -modfile="$tmp/bench.mod" -replace="github.com/vishnu-go/vishnu/core=$tmp/core"
 	modflags=(-modfile="$tmp/bench.mod")
-	core="$(git rev-parse --short "$CORE_REV^{commit}") (committed)"
+	core="$(git log -1 --format=%h "$CORE_REV" -- ../core) (committed, at $CORE_REV)"
 else
 	core=$(git log -1 --format=%h -- ../core)
 	if [[ -n $(git status --porcelain -- ../core) ]]; then
@@ -41,14 +42,22 @@ else
 	fi
 fi
 
+# The test binary is built once and run COUNT times, each run going through
+# every benchmark once: the libraries of a scenario are measured side by side
+# in each round, so a slow spell of this shared machine hits all of them
+# rather than a few runs of one (as -count=COUNT, which repeats each
+# benchmark in a row, would).
+go test "${modflags[@]}" -c -o "$tmp/bench.test" .
 mkdir -p results
 {
 	echo "vishnu-core: $core"
-	go test "${modflags[@]}" -run='^$' -bench="$BENCH" -benchmem -count="$COUNT" -timeout=60m
+	for ((i = 1; i <= COUNT; i++)); do
+		"$tmp/bench.test" -test.run='^$' -test.bench="$BENCH" -test.benchmem -test.timeout=30m
+	done
 } | tee results/latest.txt
 
 go run "$BENCHSTAT" -table .name -col "$COLS" results/latest.txt >results/latest-benchstat.txt
 go run "$BENCHSTAT" -col "$COLS" -format csv results/latest.txt >results/latest-benchstat.csv 2>/dev/null
-go run ./cmd/chart -in results/latest-benchstat.csv -out results/chart.svg
+go run ./cmd/chart -in results/latest-benchstat.csv -out results/chart.svg -md results/summary.md
 echo
 cat results/latest-benchstat.txt

@@ -1,11 +1,12 @@
 // Command chart draws the benchmark results as an SVG bar chart: time per
 // request for each scenario and library, on a log scale, each bar labelled
-// with its median and its allocations.
+// with its median and its allocations. With -md it also writes the medians
+// as a Markdown table, a row per scenario and a column per library.
 //
 // It reads the CSV that benchstat writes with -col /lib -format csv (one
 // table per metric, a row per scenario, a column group per library):
 //
-//	go run ./cmd/chart -in results/latest-benchstat.csv -out results/chart.svg
+//	go run ./cmd/chart -in results/latest-benchstat.csv -out results/chart.svg -md results/summary.md
 package main
 
 import (
@@ -27,6 +28,7 @@ import (
 func main() {
 	in := flag.String("in", "results/latest-benchstat.csv", "benchstat CSV (-col /lib -format csv)")
 	out := flag.String("out", "results/chart.svg", "SVG file to write")
+	md := flag.String("md", "", "Markdown file to write the medians to (optional)")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("chart: ")
@@ -43,6 +45,46 @@ func main() {
 	if err := os.WriteFile(*out, draw(res), 0o644); err != nil {
 		log.Fatal(err)
 	}
+	if *md != "" {
+		if err := os.WriteFile(*md, markdown(res), 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
+}
+
+// markdown returns the medians as a table: time per request and
+// allocations per request, "–" where a library has no such scenario.
+func markdown(res *results) []byte {
+	var b bytes.Buffer
+	b.WriteString("| scenario |")
+	for _, lib := range res.libs {
+		fmt.Fprintf(&b, " %s |", lib)
+	}
+	b.WriteString("\n|---|")
+	for range res.libs {
+		b.WriteString("---:|")
+	}
+	b.WriteString("\n")
+	for _, sc := range res.scenarios {
+		fmt.Fprintf(&b, "| %s |", scenarioTitle(sc))
+		for _, lib := range res.libs {
+			sec, ok := res.get("sec/op", sc, lib)
+			if !ok {
+				b.WriteString(" – |")
+				continue
+			}
+			cell := duration(sec)
+			if a, ok := res.get("allocs/op", sc, lib); ok {
+				cell += fmt.Sprintf(", %.0f %s", a, plural(a, "alloc"))
+			}
+			if lib == "vishnu" {
+				cell = "**" + cell + "**"
+			}
+			fmt.Fprintf(&b, " %s |", cell)
+		}
+		b.WriteString("\n")
+	}
+	return b.Bytes()
 }
 
 // results holds the medians of one benchstat table set.
