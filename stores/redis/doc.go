@@ -4,28 +4,31 @@
 //
 // # Data layout
 //
-// Each session is one Redis hash under the key prefix + id (the id is derived
-// from the session token by Vishnu, so a dump of the database cannot be
-// replayed as cookies). Every field of the session is a field of the hash,
-// its value stored as the opaque bytes Vishnu gives. The hash carries the
-// session's expiry as its Redis TTL, so Redis itself forgets expired
-// sessions: nothing needs cleaning up.
+// Each session is one Redis string under the key prefix + id (the id is
+// derived from the session token by Vishnu, so a dump of the database cannot
+// be replayed as cookies), holding the session's record exactly as Vishnu
+// gives it (see [vishnu.EncodeRecord]). The session's expiry is the key's
+// Redis expiry, so Redis itself forgets expired sessions: nothing needs
+// cleaning up. A hash per session would let Redis merge fields by itself, but
+// a store must give back exactly the bytes it was given, which a hash cannot
+// (it keeps no field order, and no empty record); the commit script merges
+// records instead.
 //
 // # One round trip per operation
 //
-//   - Load is one HGETALL.
+//   - Load is one GET, Save one SET with PXAT, Delete one DEL.
+//   - Touch, which pushes the expiry back without rewriting data, is one
+//     PEXPIREAT.
 //   - Commit, the atomic merge of one request's changes (see
 //     [vishnu.Committer]), is one Lua script: it checks that the session still
 //     exists (so that a logged-out session stays logged out), deletes the
-//     fields the request deleted, sets the fields it set and moves the
-//     expiry, all atomically. Concurrent requests on one session that change
-//     different keys therefore all keep their changes.
-//   - Save, which writes a new session whole, is the same script.
-//   - Touch, which pushes the expiry back without rewriting data, is one
-//     PEXPIREAT; Delete is one DEL.
+//     fields the request deleted, sets those it set and moves the expiry, all
+//     inside Redis and atomically. Only the changed fields travel. Concurrent
+//     requests on one session that change different keys therefore all keep
+//     their changes.
 //
 // The script is run with EVALSHA, and sent whole with EVAL only when the
-// server does not know it yet: the first Commit or Save on each server (and
+// server does not know it yet: the first Commit on each server (and the first
 // after a restart or SCRIPT FLUSH) costs one extra round trip. Call
 // [Store.Preload] at start-up to avoid even that.
 //

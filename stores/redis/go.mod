@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/redis/go-redis/v9 v9.23.0
+	github.com/vishnu-go/vishnu/conformance v0.0.0
 	github.com/vishnu-go/vishnu/core v0.0.0
 )
 
@@ -13,4 +14,7 @@ require (
 	golang.org/x/sys v0.48.0 // indirect
 )
 
-replace github.com/vishnu-go/vishnu/core => ../../core
+replace (
+	github.com/vishnu-go/vishnu/conformance => ../../conformance
+	github.com/vishnu-go/vishnu/core => ../../core
+)

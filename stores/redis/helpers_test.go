@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/vishnu-go/vishnu/conformance"
 	redisstore "github.com/vishnu-go/vishnu/stores/redis"
 )
 
@@ -50,7 +51,7 @@ func singleClient(t testing.TB) redis.UniversalClient {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	if err := c.Ping(ctx).Err(); err != nil {
-		unavailable(t, "Redis at %s (%s): %v", addr, envAddr, err)
+		conformance.Unavailable(t, "Redis at %s (%s): %v", addr, envAddr, err)
 	}
 	return c
 }
@@ -61,7 +62,7 @@ func clusterClient(t testing.TB) redis.UniversalClient {
 	t.Helper()
 	addrs := os.Getenv(envClusterAddrs)
 	if addrs == "" {
-		unavailable(t, "Redis Cluster: %s is not set", envClusterAddrs)
+		conformance.Unavailable(t, "Redis Cluster: %s is not set", envClusterAddrs)
 	}
 	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: strings.Split(addrs, ",")})
 	t.Cleanup(func() { _ = c.Close() })
@@ -77,7 +78,7 @@ func clusterClient(t testing.TB) redis.UniversalClient {
 		}
 	}
 	if err != nil {
-		unavailable(t, "Redis Cluster at %s (%s): %v", addrs, envClusterAddrs, err)
+		conformance.Unavailable(t, "Redis Cluster at %s (%s): %v", addrs, envClusterAddrs, err)
 	}
 	return c
 }
@@ -185,7 +186,7 @@ func startRedisServer(t testing.TB) *redisServer {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
-		unavailable(t, "redis-server is not on PATH: %v", err)
+		conformance.Unavailable(t, "redis-server is not on PATH: %v", err)
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -239,3 +240,13 @@ func (s *redisServer) stop() {
 	_ = s.cmd.Wait()
 	s.cmd = nil
 }
+
+func TestMain(m *testing.M) {
+	// go-redis logs every failed dial; the tests fail dials on purpose.
+	redis.SetLogger(quietLogger{})
+	os.Exit(m.Run())
+}
+
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...any) {}

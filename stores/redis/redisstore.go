@@ -16,9 +16,9 @@ var (
 	_ vishnu.Toucher   = (*Store)(nil)
 )
 
-// Store keeps Vishnu sessions in Redis, one hash per session. It implements
-// vishnu.Store, vishnu.Committer and vishnu.Toucher. It is safe for
-// concurrent use.
+// Store keeps Vishnu sessions in Redis, one string per session holding its
+// record. It implements vishnu.Store, vishnu.Committer and vishnu.Toucher.
+// It is safe for concurrent use.
 type Store struct {
 	client redis.UniversalClient
 	prefix string
@@ -47,14 +47,14 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 func (s *Store) key(id string) string { return s.prefix + id }
 
 // Preload loads the commit script on every server the client talks to (each
-// master of a cluster, each shard of a ring), so that the first Commit and
-// Save on each is one round trip rather than two. It is optional: without
-// it, the script is sent once per server on first use. Preload is also
-// a cheap check that the servers can be reached.
+// master of a cluster, each shard of a ring), so that the first Commit on
+// each is one round trip rather than two. It is optional: without it, the
+// script is sent once per server on first use. Preload is also a cheap
+// check that the servers can be reached.
 func (s *Store) Preload(ctx context.Context) error {
 	var err error
 	if ring, ok := s.client.(*redis.Ring); ok {
-		// A ring routes keyless commands to one shard only.
+		// A ring sends a command without a key to one shard only.
 		err = ring.ForEachShard(ctx, func(ctx context.Context, c *redis.Client) error {
 			return s.commit.Load(ctx, c).Err()
 		})
@@ -68,49 +68,35 @@ func (s *Store) Preload(ctx context.Context) error {
 	return nil
 }
 
-// Load implements vishnu.Store with one HGETALL. It returns vishnu.ErrNotFound
-// when the session has no record (or has expired).
+// Load implements vishnu.Store with one GET. It returns vishnu.ErrNotFound
+// when the session has no record (or it has expired).
 func (s *Store) Load(ctx context.Context, id string) ([]byte, error) {
-	hash, err := s.client.HGetAll(ctx, s.key(id)).Result()
+	b, err := s.client.Get(ctx, s.key(id)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, vishnu.ErrNotFound
+	}
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: load: %w", err)
 	}
-	if len(hash) == 0 {
-		return nil, vishnu.ErrNotFound
-	}
-	fields := make(map[string][]byte, len(hash))
-	for k, v := range hash {
-		fields[k] = []byte(v)
-	}
-	return vishnu.EncodeRecord(fields), nil
+	return b, nil
 }
 
-// Save implements vishnu.Store: it replaces the whole record and its expiry
-// atomically, in one round trip. data must be a record made by
-// vishnu.EncodeRecord, which is all Vishnu saves. A record without fields is
-// not kept (a Redis hash cannot be empty): saving one deletes the session,
-// and Load then reports vishnu.ErrNotFound. Vishnu's records always hold at
-// least the session's creation time.
+// Save implements vishnu.Store with one SET … PXAT, which replaces the record
+// and its expiry atomically.
 func (s *Store) Save(ctx context.Context, id string, data []byte, expires time.Time) error {
-	fields, err := vishnu.DecodeRecord(data)
-	if err != nil {
-		return fmt.Errorf("redisstore: save: %w", err)
-	}
-	args := make([]any, 4, 4+2*len(fields))
-	args[0], args[1], args[2], args[3] = "1", "1", unixMilli(expires), 0
-	for k, v := range fields {
-		args = append(args, k, v)
-	}
-	if _, err := s.commit.Run(ctx, s.client, []string{s.key(id)}, args...).Result(); err != nil {
+	// Not client.Set, whose expiry is relative to the client's clock.
+	cmd := redis.NewStatusCmd(ctx, "set", s.key(id), data, "pxat", unixMilli(expires))
+	_ = s.client.Process(ctx, cmd)
+	if err := cmd.Err(); err != nil {
 		return fmt.Errorf("redisstore: save: %w", err)
 	}
 	return nil
 }
 
-// Commit implements vishnu.Committer: the change is applied by one Lua script,
-// atomically, in one round trip (two the first time the server sees the
-// script; see Preload). It returns vishnu.ErrNotFound, having changed
-// nothing, when the record does not exist and c.Create is false.
+// Commit implements vishnu.Committer: a Lua script merges the change into the
+// record inside Redis, atomically, in one round trip (two the first time a
+// server sees the script; see Preload). It returns vishnu.ErrNotFound, having
+// changed nothing, when the record does not exist and c.Create is false.
 func (s *Store) Commit(ctx context.Context, id string, c *vishnu.Change) error {
 	args := make([]any, 4, 4+len(c.Delete)+2*len(c.Set))
 	args[0], args[1], args[2], args[3] = flag(c.Create), flag(c.Replace), unixMilli(c.Expires), len(c.Delete)
@@ -163,6 +149,7 @@ func flag(b bool) string {
 	return "0"
 }
 
-// unixMilli returns t in the form PEXPIREAT takes. Any time in the past
-// expires a key at once, so the zero time (and earlier) need no special case.
-func unixMilli(t time.Time) int64 { return t.UnixMilli() }
+// unixMilli returns t as Unix milliseconds for PXAT and PEXPIREAT. Redis
+// refuses times at or before 1970 in SET, so those become 1 ms past the
+// epoch, which, like any time in the past, expires the record at once.
+func unixMilli(t time.Time) int64 { return max(1, t.UnixMilli()) }
