@@ -91,6 +91,10 @@ func (resp *Response) Send(w http.ResponseWriter) error {
 // the server's base URL ("http://127.0.0.1:port") and stops the server with
 // t.Cleanup. The suite calls it once or more per case, each time with a new
 // Manager.
+//
+// The server must serve requests concurrently (a case holds a hundred
+// requests at once) and accept request headers of at least 8 KiB (a case
+// sends a 5000-byte cookie; fasthttp's default read buffer is 4 KiB).
 type ServeFunc func(t *testing.T, m *vishnu.Manager, h Handler) (baseURL string)
 
 // NetHTTP is the ServeFunc of core's own net/http middleware,

@@ -194,12 +194,16 @@ func badCookieCases() []adapterCase {
 				b.wantFresh(b.replay([]string{val[:n]}, "get"), fmt.Sprintf("a cookie cut to %d of its %d characters", n, len(val)))
 			}
 		}},
-		{"Garbage", "a cookie that is not a session cookie at all gives a fresh session and status 200, never an error", func(e *env) {
+		{"Garbage", "a cookie that is not a session cookie at all gives a fresh session and status 200, never an error, and does not hide a valid cookie of the same name", func(e *env) {
 			b := e.start(nil)
 			val := b.establish("user", "ada")
 			for _, g := range []string{"", "garbage", "%%%;;", "\"quoted\"", strings.Repeat("A", len(val)), strings.Repeat("_-", 200)} {
 				b.wantFresh(b.replay([]string{g}, "get"), fmt.Sprintf("the cookie value %q", clip([]byte(g))))
 			}
+			// Browsers send several cookies of one name when their paths or
+			// domains differ; the adapter must hand all of them to Vishnu.
+			v := b.ok(b.replay([]string{"garbage", val}, "get"), "a garbage cookie, then a valid one of the same name")
+			e.wantValues(v, "a garbage cookie, then a valid one of the same name", "user", "ada")
 		}},
 		{"Oversized", "a cookie larger than browsers keep (5000 bytes) gives a fresh session and status 200, never an error", func(e *env) {
 			b := e.start(nil)
