@@ -101,6 +101,48 @@ func TestSuiteCatchesBrokenStores(t *testing.T) {
 	}
 }
 
+// A minimal store ---------------------------------------------------------------
+
+// minimalStore has the three methods of a Store and nothing else.
+type minimalStore struct{ vishnu.Store }
+
+// TestMinimalStoreChild runs both suites on a store with no optional
+// capability; TestSuiteReportsMissingGuarantees runs it in a child process.
+func TestMinimalStoreChild(t *testing.T) {
+	if os.Getenv(brokenEnv) != "minimal" {
+		t.Skip("run by TestSuiteReportsMissingGuarantees in a child process")
+	}
+	newStore := func(*testing.T) vishnu.Store { return minimalStore{vishnu.NewMemoryStore()} }
+	t.Run("Store", func(t *testing.T) { conformance.TestStore(t, newStore, selfTestOptions) })
+	t.Run("Adapter", func(t *testing.T) {
+		conformance.TestAdapter(t, conformance.NetHTTP, conformance.AdapterOptions{NewStore: newStore})
+	})
+}
+
+// TestSuiteReportsMissingGuarantees checks that a store with only Load, Save
+// and Delete passes, and that the output says which guarantees it lacks.
+func TestSuiteReportsMissingGuarantees(t *testing.T) {
+	t.Parallel()
+	out, err := runChild(t, "TestMinimalStoreChild", "minimal", "-test.v")
+	if err != nil {
+		t.Fatalf("the suites fail a minimal store (%v):\n%s", err, out)
+	}
+	for _, skip := range []string{
+		"Store/Committer/not-provided", "Store/Toucher/not-provided", "Store/Cleaner/not-provided",
+		"Store/Unavailable/not-provided", "Adapter/Concurrent/Writers",
+	} {
+		if !strings.Contains(out, "--- SKIP: TestMinimalStoreChild/"+skip+" ") {
+			t.Errorf("the output does not report %s as skipped", skip)
+		}
+	}
+	if !strings.Contains(out, "not provided: the store is not a vishnu.Committer") {
+		t.Errorf("the adapter suite does not say why concurrent writers are not checked")
+	}
+	if t.Failed() {
+		t.Logf("output of the child process:\n%s", out)
+	}
+}
+
 // Adapters ---------------------------------------------------------------------
 
 type brokenAdapter struct {
@@ -151,11 +193,12 @@ func TestSuiteCatchesBrokenAdapters(t *testing.T) {
 
 // runChild runs test of this test binary in a child process with the
 // environment naming broken, and returns its output.
-func runChild(t *testing.T, test, broken string) (string, error) {
+func runChild(t *testing.T, test, broken string, flags ...string) (string, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^"+test+"$", "-test.count=1", "-test.timeout=90s")
+	args := append([]string{"-test.run=^" + test + "$", "-test.count=1", "-test.timeout=90s"}, flags...)
+	cmd := exec.CommandContext(ctx, os.Args[0], args...)
 	cmd.Env = append(os.Environ(), brokenEnv+"="+broken)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
