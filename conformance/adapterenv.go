@@ -484,6 +484,11 @@ type downStore struct{}
 
 var errDown = errors.New("conformance: the store is down (a stub whose every call fails)")
 
+var (
+	_ vishnu.Committer = downStore{}
+	_ vishnu.Toucher   = downStore{}
+)
+
 func (downStore) Load(context.Context, string) ([]byte, error)          { return nil, errDown }
 func (downStore) Save(context.Context, string, []byte, time.Time) error { return errDown }
 func (downStore) Delete(context.Context, string) error                  { return errDown }
