@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/bradfitz/gomemcache/memcache"
+	"github.com/vishnu-go/vishnu/conformance"
 	vishnu "github.com/vishnu-go/vishnu/core"
 )
 
@@ -26,7 +27,7 @@ func testAddrs(t testing.TB) []string {
 	t.Helper()
 	v := strings.TrimSpace(os.Getenv(addrsEnv))
 	if v == "" {
-		unavailable(t, "%s is not set; run ./scripts/test.sh, or start memcached and set it to host:port[,host:port...]", addrsEnv)
+		conformance.Unavailable(t, "%s is not set; run ./scripts/test.sh, or start memcached and set it to host:port[,host:port...]", addrsEnv)
 	}
 	var addrs []string
 	for a := range strings.SplitSeq(v, ",") {
@@ -40,7 +41,7 @@ func testAddrs(t testing.TB) []string {
 		err := c.Ping()
 		c.Close()
 		if err != nil {
-			unavailable(t, "memcached at %s (from %s) does not answer: %v", a, addrsEnv, err)
+			conformance.Unavailable(t, "memcached at %s (from %s) does not answer: %v", a, addrsEnv, err)
 		}
 	}
 	return addrs
@@ -97,7 +98,7 @@ func startMemcached(t testing.TB) *memcachedNode {
 	t.Helper()
 	bin, err := exec.LookPath("memcached")
 	if err != nil {
-		unavailable(t, "memcached is not installed (apt-get install memcached): %v", err)
+		conformance.Unavailable(t, "memcached is not installed (apt-get install memcached): %v", err)
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -156,24 +157,12 @@ func mustFail(t testing.TB, what string, err error) {
 	if err == nil {
 		t.Fatalf("%s: no error", what)
 	}
-	if errors.Is(err, errNotFound) {
+	if errors.Is(err, vishnu.ErrNotFound) {
 		t.Fatalf("%s: got ErrNotFound for a failure that is not a missing record: %v", what, err)
 	}
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
-
-var errNotFound = vishnu.ErrNotFound
-
-// unavailable skips t for a missing service, or fails it when CI=true.
-// TODO: conformance.Unavailable once that module exists.
-func unavailable(t testing.TB, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("unavailable in CI: "+format, args...)
-	}
-	t.Skipf("unavailable: "+format, args...)
-}
 
 // closedPort returns a loopback address nothing listens on.
 func closedPort(t testing.TB) string {

@@ -17,6 +17,7 @@ import (
 // runs on one node and on all of them (keys spread by the client).
 
 func forEachTopology(t *testing.T, f func(t *testing.T, addrs []string)) {
+	t.Helper()
 	addrs := testAddrs(t)
 	t.Run("one node", func(t *testing.T) { f(t, addrs[:1]) })
 	if len(addrs) > 1 {
