@@ -105,7 +105,7 @@ func (f *fixture) key(id string) string { return f.prefix + id }
 func newStore(t testing.TB, c redis.UniversalClient) *fixture {
 	t.Helper()
 	prefix := testPrefix()
-	s, err := redisstore.New(c, redisstore.WithKeyPrefix(prefix))
+	s, err := redisstore.New(c, redisstore.WithPrefix(prefix))
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

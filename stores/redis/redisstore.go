@@ -34,7 +34,7 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 	if client == nil {
 		return nil, errors.New("redisstore: nil client")
 	}
-	o := options{prefix: DefaultKeyPrefix}
+	o := options{prefix: DefaultPrefix}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&o)

@@ -110,7 +110,7 @@ func TestNew(t *testing.T) {
 		},
 	})
 	defer c.Close()
-	if _, err := redisstore.New(c, redisstore.WithKeyPrefix("app:")); err != nil {
+	if _, err := redisstore.New(c, redisstore.WithPrefix("app:")); err != nil {
 		t.Fatalf("New: %v", err)
 	}
 	if dials != 0 {
@@ -127,9 +127,9 @@ func TestKeyPrefix(t *testing.T) {
 		opts []redisstore.Option
 		key  string
 	}{
-		{nil, redisstore.DefaultKeyPrefix + prefix + "a"},
-		{[]redisstore.Option{redisstore.WithKeyPrefix(prefix + "app:")}, prefix + "app:" + prefix + "a"},
-		{[]redisstore.Option{redisstore.WithKeyPrefix("")}, prefix + "a"},
+		{nil, redisstore.DefaultPrefix + prefix + "a"},
+		{[]redisstore.Option{redisstore.WithPrefix(prefix + "app:")}, prefix + "app:" + prefix + "a"},
+		{[]redisstore.Option{redisstore.WithPrefix("")}, prefix + "a"},
 	} {
 		s, err := redisstore.New(c, tc.opts...)
 		if err != nil {
