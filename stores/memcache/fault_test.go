@@ -278,7 +278,7 @@ func TestNodeFailure(t *testing.T) {
 	}
 
 	// Restart it on the same port: an empty memcached.
-	nodes[dead].start()
+	nodes[dead].restart()
 	for _, v := range visitors {
 		if v.node != dead {
 			if err := expectCount(v, "node back"); err != nil {
@@ -300,6 +300,7 @@ func TestNodeFailure(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	t.Logf("node %d restarted: its %d visitors got fresh sessions, the others kept theirs", dead, perNode[dead])
 	panics.Range(func(p, _ any) bool {
 		t.Errorf("handler panicked: %v", p)
 		return true

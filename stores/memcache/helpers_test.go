@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -86,10 +87,12 @@ func randomID(t testing.TB) string {
 
 // memcachedNode is a memcached process started by a test.
 type memcachedNode struct {
-	t    testing.TB
-	bin  string
-	addr string
-	cmd  *exec.Cmd
+	t      testing.TB
+	bin    string
+	addr   string
+	cmd    *exec.Cmd
+	exited chan struct{} // closed when cmd has exited
+	out    strings.Builder
 }
 
 // startMemcached starts a memcached on a free loopback port, stopped when
@@ -100,54 +103,76 @@ func startMemcached(t testing.TB) *memcachedNode {
 	if err != nil {
 		conformance.Unavailable(t, "memcached is not installed (apt-get install memcached): %v", err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	// A free port may be taken by someone else before memcached binds it:
+	// then try another.
+	for try := 0; ; try++ {
+		n := &memcachedNode{t: t, bin: bin, addr: closedPort(t)}
+		err := n.start()
+		if err == nil {
+			t.Cleanup(n.stop)
+			return n
+		}
+		if try == 4 {
+			t.Fatal(err)
+		}
 	}
-	addr := l.Addr().String()
-	l.Close()
-	n := &memcachedNode{t: t, bin: bin, addr: addr}
-	n.start()
-	t.Cleanup(n.stop)
-	return n
 }
 
-func (n *memcachedNode) start() {
-	n.t.Helper()
+// start starts memcached on n.addr and waits until it answers.
+func (n *memcachedNode) start() error {
 	host, port, _ := net.SplitHostPort(n.addr)
 	args := []string{"-l", host, "-p", port, "-U", "0", "-m", "64"}
 	if os.Geteuid() == 0 {
 		args = append(args, "-u", "nobody") // memcached refuses to run as root
 	}
 	n.cmd = exec.Command(n.bin, args...)
-	var out strings.Builder
-	n.cmd.Stdout, n.cmd.Stderr = &out, &out
+	n.out.Reset()
+	n.cmd.Stdout, n.cmd.Stderr = &n.out, &n.out
 	if err := n.cmd.Start(); err != nil {
-		n.t.Fatalf("start memcached: %v", err)
+		return fmt.Errorf("start memcached: %w", err)
 	}
+	n.exited = make(chan struct{})
+	go func(cmd *exec.Cmd, exited chan struct{}) {
+		cmd.Wait()
+		close(exited)
+	}(n.cmd, n.exited)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
+		select {
+		case <-n.exited:
+			n.cmd = nil
+			return fmt.Errorf("memcached on %s exited at start: %s", n.addr, n.out.String())
+		default:
+		}
 		c := memcache.New(n.addr)
 		err := c.Ping()
 		c.Close()
 		if err == nil {
-			return
+			return nil
 		}
 		if time.Now().After(deadline) {
 			n.stop()
-			n.t.Fatalf("memcached on %s did not come up: %v; its output: %s", n.addr, err, out.String())
+			return fmt.Errorf("memcached on %s did not come up in 10s: %v; its output: %s", n.addr, err, n.out.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 }
 
+// restart starts memcached again on the same address, after stop.
+func (n *memcachedNode) restart() {
+	n.t.Helper()
+	if err := n.start(); err != nil {
+		n.t.Fatal(err)
+	}
+}
+
 // stop kills the process, as a crash or a lost machine would.
 func (n *memcachedNode) stop() {
-	if n.cmd == nil || n.cmd.Process == nil {
+	if n.cmd == nil {
 		return
 	}
 	n.cmd.Process.Kill()
-	n.cmd.Wait()
+	<-n.exited
 	n.cmd = nil
 }
 
