@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"maps"
 	"math/rand/v2"
 	"strconv"
@@ -61,9 +62,11 @@ func checkCommitMatchesApply(t testing.TB, f *fixture, id string, current []byte
 		if !maps.EqualFunc(gotFields, wantFields, bytes.Equal) {
 			t.Fatalf("Commit(%+v) on %q wrote %q, want the fields of %q", c, current, got, want)
 		}
-		// No name written twice: the record's count is its number of fields.
-		if n, _ := binary.Uvarint(got[1:]); n != uint64(len(gotFields)) {
-			t.Fatalf("Commit wrote %d fields, of which %d distinct: %q", n, len(gotFields), got)
+		// No name written twice, unless the stored record had one twice
+		// already (EncodeRecord never does that): such fields are kept
+		// as they are, and decode as Apply reads them.
+		if distinct(got) != nil && (current == nil || c.Replace || distinct(current) == nil) {
+			t.Fatalf("Commit wrote a field twice: %q; %v", got, distinct(got))
 		}
 	}
 }
@@ -187,4 +190,16 @@ func FuzzCommitMatchesApply(f *testing.F) {
 		}
 		checkCommitMatchesApply(t, fx, "f"+strconv.FormatInt(n.Add(1), 10), current, c)
 	})
+}
+
+// distinct returns an error if the valid record rec holds a name twice.
+func distinct(rec []byte) error {
+	fields, err := vishnu.DecodeRecord(rec)
+	if err != nil {
+		return err
+	}
+	if n, _ := binary.Uvarint(rec[1:]); n != uint64(len(fields)) {
+		return fmt.Errorf("%d fields, of which %d distinct", n, len(fields))
+	}
+	return nil
 }

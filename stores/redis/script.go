@@ -1,8 +1,8 @@
 package redisstore
 
 // commitScript applies a vishnu.Change to the record under KEYS[1]
-// atomically: it is vishnu's Change.Apply, run inside Redis, so that the
-// read, the merge and the write are one round trip that no other client can
+// atomically: it is vishnu's Change.Apply, run inside Redis, so that reading,
+// merging and writing the record are one round trip that no other client can
 // come between.
 //
 //	ARGV[1]          "1" if the record may be created (Change.Create)
@@ -19,9 +19,11 @@ package redisstore
 //
 // The record format is vishnu's (see vishnu.EncodeRecord): a version byte (1),
 // the number of fields, then each field's name and value, each preceded by
-// its length, all numbers unsigned varints. Fields keep their order; new ones
-// go last. A stored value that is not such a record is an error, unless the
-// change replaces it, as with Change.Apply.
+// its length, all numbers unsigned varints. The script walks the record once,
+// checking it as vishnu.DecodeRecord does, and copies the fields that stay
+// byte for byte, in their order; the fields set follow. A stored value that
+// is not a record is an error, unless the change replaces it, as with
+// Change.Apply.
 const commitScript = `
 local key = KEYS[1]
 local cur = redis.call('GET', key)
@@ -29,29 +31,31 @@ if not cur and ARGV[1] ~= '1' then
 	return 0
 end
 
-local names, values, known = {}, {}, {}
-local function put(k, v)
-	if not known[k] then
-		known[k] = true
-		names[#names + 1] = k
-	end
-	values[k] = v
+local byte, sub = string.byte, string.sub
+local first = 5 + tonumber(ARGV[4])
+-- drop: the names whose current fields go, deleted or set anew.
+-- last: where each name to set appears last, so that it is written once.
+local drop, last = {}, {}
+for i = 5, first - 1 do
+	drop[ARGV[i]] = true
+end
+for i = first, #ARGV, 2 do
+	drop[ARGV[i]] = true
+	last[ARGV[i]] = i
 end
 
+local out, count = {}, 0
 if cur and ARGV[2] ~= '1' then
-	local pos, len = 1, #cur
-	local function bad()
-		return redis.error_reply('redisstore: the value under ' .. key .. ' is not a session record')
-	end
+	local len, pos = #cur, 2
 	-- As Go's binary.Uvarint: at most 10 bytes. Beyond 2^53 the sum is
 	-- inexact, but then it exceeds every length it is checked against.
 	local function uvarint()
 		local n, mul = 0, 1
 		for _ = 1, 10 do
-			if pos > len then
+			local b = byte(cur, pos)
+			if not b then
 				return nil
 			end
-			local b = string.byte(cur, pos)
 			pos = pos + 1
 			if b < 128 then
 				return n + b * mul
@@ -61,46 +65,60 @@ if cur and ARGV[2] ~= '1' then
 		end
 		return nil
 	end
-	local function bytes()
-		local n = uvarint()
-		if not n or n > len - pos + 1 then
-			return nil
-		end
-		local s = string.sub(cur, pos, pos + n - 1)
-		pos = pos + n
-		return s
+	local function bad()
+		return redis.error_reply('redisstore: the value under ' .. key .. ' is not a session record')
 	end
-	if len == 0 or string.byte(cur, 1) ~= 1 then
+	if byte(cur, 1) ~= 1 then
 		return bad()
 	end
-	pos = 2
-	local count = uvarint()
+	local n = uvarint()
 	-- Each field takes at least two bytes.
-	if not count or count > math.floor((len - pos + 1) / 2) then
+	if not n or n > math.floor((len - pos + 1) / 2) then
 		return bad()
 	end
-	for _ = 1, count do
-		local k = bytes()
-		local v = k and bytes()
-		if not v then
+	-- Fields that stay are copied as they are, a run of them at a time.
+	local run = pos
+	for _ = 1, n do
+		local start = pos
+		local kl = byte(cur, pos)
+		if kl and kl < 128 then -- the usual one-byte length, without a call
+			pos = pos + 1
+		else
+			kl = uvarint()
+		end
+		if not kl or kl > len - pos + 1 then
 			return bad()
 		end
-		put(k, v)
+		local k = sub(cur, pos, pos + kl - 1)
+		pos = pos + kl
+		local vl = byte(cur, pos)
+		if vl and vl < 128 then
+			pos = pos + 1
+		else
+			vl = uvarint()
+		end
+		if not vl or vl > len - pos + 1 then
+			return bad()
+		end
+		pos = pos + vl
+		if drop[k] then
+			if start > run then
+				out[#out + 1] = sub(cur, run, start - 1)
+			end
+			run = pos
+		else
+			count = count + 1
+		end
 	end
 	if pos ~= len + 1 then
 		return bad()
 	end
+	if pos > run then
+		out[#out + 1] = sub(cur, run, pos - 1)
+	end
 end
 
-local ndel = tonumber(ARGV[4])
-for i = 5, 4 + ndel do
-	values[ARGV[i]] = nil
-end
-for i = 5 + ndel, #ARGV, 2 do
-	put(ARGV[i], ARGV[i + 1])
-end
-
-local function uvarint(n)
+local function varint(n)
 	local s = ''
 	while n >= 128 do
 		s = s .. string.char(n % 128 + 128)
@@ -108,14 +126,14 @@ local function uvarint(n)
 	end
 	return s .. string.char(n)
 end
-local out, count = {}, 0
-for _, k in ipairs(names) do
-	local v = values[k]
-	if v then
+for i = first, #ARGV, 2 do
+	local k = ARGV[i]
+	if last[k] == i then
+		local v = ARGV[i + 1]
 		count = count + 1
-		out[#out + 1] = uvarint(#k) .. k .. uvarint(#v) .. v
+		out[#out + 1] = varint(#k) .. k .. varint(#v) .. v
 	end
 end
-redis.call('SET', key, string.char(1) .. uvarint(count) .. table.concat(out), 'PXAT', ARGV[3])
+redis.call('SET', key, string.char(1) .. varint(count) .. table.concat(out), 'PXAT', ARGV[3])
 return 1
 `
