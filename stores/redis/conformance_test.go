@@ -1,6 +1,7 @@
 package redisstore_test
 
 import (
+	"context"
 	"net"
 	"testing"
 	"time"
@@ -31,6 +32,26 @@ func TestConformance(t *testing.T) {
 			}, storeOptions(b.name))
 		})
 	}
+}
+
+// TestSentinelConformance runs the store suite through a Sentinel failover
+// client, on a master and a Sentinel that the test starts.
+func TestSentinelConformance(t *testing.T) {
+	master := startRedisServer(t)
+	sentinel := startSentinel(t, master.addr())
+	c := redis.NewFailoverClient(&redis.FailoverOptions{
+		MasterName:    "vishnu",
+		SentinelAddrs: []string{sentinel.addr()},
+	})
+	t.Cleanup(func() { _ = c.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.Ping(ctx).Err(); err != nil {
+		t.Fatalf("the failover client cannot reach the master: %v", err)
+	}
+	conformance.TestStore(t, func(t *testing.T) vishnu.Store {
+		return newStore(t, c).Store
+	}, storeOptions("single"))
 }
 
 // TestAdapterConformance runs the adapter suite through core's net/http

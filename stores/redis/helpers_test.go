@@ -177,12 +177,38 @@ type redisServer struct {
 	bin  string
 	dir  string
 	port int
+	args []string // before the common ones
 	cmd  *exec.Cmd
 }
 
 // startRedisServer starts redis-server on a free loopback port, with an
 // append-only file synced on every write, so that its data survives a kill.
 func startRedisServer(t testing.TB) *redisServer {
+	t.Helper()
+	s := newRedisServer(t)
+	s.args = []string{"--save", "", "--appendonly", "yes", "--appendfsync", "always"}
+	s.start()
+	return s
+}
+
+// startSentinel starts a Redis Sentinel on a free loopback port, watching
+// the master at masterAddr under the name "vishnu".
+func startSentinel(t testing.TB, masterAddr string) *redisServer {
+	t.Helper()
+	s := newRedisServer(t)
+	host, port, _ := net.SplitHostPort(masterAddr)
+	conf := filepath.Join(s.dir, "sentinel.conf") // Sentinel rewrites it
+	if err := os.WriteFile(conf, []byte("sentinel monitor vishnu "+host+" "+port+" 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.args = []string{conf, "--sentinel"}
+	s.start()
+	return s
+}
+
+// newRedisServer prepares a server on a free loopback port, to be stopped
+// when t ends.
+func newRedisServer(t testing.TB) *redisServer {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -195,7 +221,6 @@ func startRedisServer(t testing.TB) *redisServer {
 	port := l.Addr().(*net.TCPAddr).Port
 	_ = l.Close()
 	s := &redisServer{t: t, bin: bin, dir: t.TempDir(), port: port}
-	s.start()
 	t.Cleanup(s.stop)
 	return s
 }
@@ -205,10 +230,10 @@ func (s *redisServer) addr() string { return "127.0.0.1:" + strconv.Itoa(s.port)
 // start runs the server and waits until it answers PING.
 func (s *redisServer) start() {
 	s.t.Helper()
-	s.cmd = exec.Command(s.bin,
-		"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
-		"--dir", s.dir, "--save", "", "--appendonly", "yes", "--appendfsync", "always",
+	args := append(s.args[:len(s.args):len(s.args)],
+		"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--dir", s.dir,
 		"--logfile", filepath.Join(s.dir, "redis.log"))
+	s.cmd = exec.Command(s.bin, args...)
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatalf("start redis-server: %v", err)
 	}
