@@ -37,7 +37,10 @@ func (s *Session) commitLocked(explicit bool) error {
 	sendCookie := refresh || s.stale || (m.inCookie && hasChange)
 	if sendCookie && s.t.HeadersWritten() {
 		if !s.stored || (m.inCookie && hasChange) {
-			m.cfg.Logger.ErrorContext(s.ctx, "vishnu: session changed after the response started; change not saved", "err", ErrHeadersWritten)
+			if !s.lateLogged { // Save, then the commit at the end, fail alike
+				s.lateLogged = true
+				m.cfg.Logger.ErrorContext(s.ctx, "vishnu: session changed after the response started; change not saved", "err", ErrHeadersWritten)
+			}
 			return ErrHeadersWritten
 		}
 		// The record can still be written; its cookie waits for a later

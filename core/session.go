@@ -57,6 +57,8 @@ type Session struct {
 	consumed []string
 	timeout  time.Duration
 	newTO    bool // the timeout changed: expiry and cookie must follow
+
+	lateLogged bool // an undeliverable change was logged
 }
 
 func (s *Session) init(m *Manager, ctx context.Context, t Transport) {
