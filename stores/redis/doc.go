@@ -1,6 +1,7 @@
 // Package redisstore keeps Vishnu sessions in Redis: a standalone server,
 // a Redis Cluster, a Sentinel-managed failover group or a Ring, through any
-// [redis.UniversalClient] of github.com/redis/go-redis/v9.
+// [redis.UniversalClient] of github.com/redis/go-redis/v9. It needs Redis 6.2
+// or later (for SET with PXAT).
 //
 // # Data layout
 //
