@@ -9,7 +9,9 @@
 #
 # Environment:
 #   COUNT=10      runs of each benchmark (benchstat wants at least 6 for its intervals)
-#   BENCH=.       which benchmarks (a -bench pattern)
+#   BENCH=.       which libraries (a pattern for the sub-benchmarks, like lib=vishnu)
+#   QUIET=25      wait before each scenario until others keep the CPUs at most this % busy
+#   QUIET_WAIT=120  ... but no longer than this many seconds
 #   CORE_REV=rev  measure Vishnu's core as committed at rev (HEAD, a tag, a commit)
 #                 instead of the working tree's core/
 #
@@ -20,6 +22,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 COUNT=${COUNT:-10}
 BENCH=${BENCH:-.}
+QUIET=${QUIET:-25}
+QUIET_WAIT=${QUIET_WAIT:-120}
 BENCHSTAT=golang.org/x/perf/cmd/benchstat@latest
 # One table per scenario; the libraries in this order, the baseline first.
 COLS='/lib@(bare vishnu scs gorilla gin-bare gin echo-bare echo fiber)'
@@ -42,17 +46,51 @@ else
 	fi
 fi
 
-# The test binary is built once and run COUNT times, each run going through
-# every benchmark once: the libraries of a scenario are measured side by side
-# in each round, so a slow spell of this shared machine hits all of them
-# rather than a few runs of one (as -count=COUNT, which repeats each
-# benchmark in a row, would).
+# busy prints how much of the CPU time of the last second (all processes,
+# all cores) was not idle, in percent; 0 where /proc/stat is missing.
+busy() {
+	[[ -r /proc/stat ]] || { echo 0; return; }
+	local a b i total=0 idle
+	read -ra a </proc/stat
+	sleep 1
+	read -ra b </proc/stat
+	for i in 1 2 3 4 5 6 7 8; do
+		total=$((total + b[i] - a[i]))
+	done
+	idle=$((b[4] - a[4] + b[5] - a[5]))
+	echo $((total > 0 ? 100 * (total - idle) / total : 0))
+}
+
+# quiet waits, for at most QUIET_WAIT seconds, until other work leaves the
+# machine at most QUIET percent busy, so that a burst of someone else's
+# builds or tests does not land in a measurement.
+quiet() {
+	local waited=0
+	while (($(busy) > QUIET)); do
+		if ((waited >= QUIET_WAIT)); then
+			echo "run.sh: the machine is still busy after ${QUIET_WAIT}s; measuring anyway" >&2
+			return
+		fi
+		sleep 4
+		waited=$((waited + 5))
+	done
+}
+
+# The test binary is built once. Each of COUNT rounds runs every scenario
+# once, one after the other, after waiting for a quiet machine: the libraries
+# of a scenario are measured side by side within seconds, so a slow spell of
+# this shared machine hits all of them rather than a few runs of one (as
+# -count=COUNT, which repeats each benchmark in a row, would).
 go test "${modflags[@]}" -c -o "$tmp/bench.test" .
+mapfile -t scenarios < <("$tmp/bench.test" -test.list='^Benchmark' | grep '^Benchmark')
 mkdir -p results
 {
 	echo "vishnu-core: $core"
 	for ((i = 1; i <= COUNT; i++)); do
-		"$tmp/bench.test" -test.run='^$' -test.bench="$BENCH" -test.benchmem -test.timeout=30m
+		for sc in "${scenarios[@]}"; do
+			quiet
+			"$tmp/bench.test" -test.run='^$' -test.bench="^$sc\$/$BENCH" -test.benchmem -test.timeout=30m
+		done
 	done
 } | tee results/latest.txt
 

@@ -21,6 +21,7 @@ import (
 	"math"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -303,6 +304,10 @@ func draw(res *results) []byte {
 	}
 	plotBottom := y - groupGap + 6
 	height := int(plotBottom) + bottomAxis
+	note := slices.Contains(res.libs, "fiber")
+	if note {
+		height += 20
+	}
 
 	var b bytes.Buffer
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
@@ -351,6 +356,9 @@ func draw(res *results) []byte {
 			label += fmt.Sprintf(" · %.0f %s", br.allocs, plural(br.allocs, "alloc"))
 		}
 		p(`<text x="%.1f" y="%.1f" fill="#343a40" font-weight="%s">%s</text>`, x(br.sec)+6, br.y+barH-3, weight, label)
+	}
+	if note {
+		p(`<text x="16" y="%d" fill="#495057" font-size="12">fiber runs on fasthttp and is measured through its in-memory request path, without the request copy and recorder of the net/http rows.</text>`, height-14)
 	}
 	p(`</svg>`)
 	return b.Bytes()
