@@ -2,6 +2,9 @@ package vishnu
 
 import (
 	"bytes"
+	"encoding/binary"
+	"maps"
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -103,6 +106,45 @@ func TestRecordRoundTripAndApply(t *testing.T) {
 	for _, bad := range [][]byte{nil, {}, {2}, {1}, {1, 1}, {1, 1, 5, 'a'}, {1, 0, 0}, {1, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}} {
 		if _, err := DecodeRecord(bad); err == nil {
 			t.Errorf("DecodeRecord(%v) accepted", bad)
+		}
+	}
+}
+
+// TestApplyMatchesMapMerge checks Change.Apply against the obvious merge of
+// decoded fields, on random records and changes.
+func TestApplyMatchesMapMerge(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	key := func() string { return string(rune('a' + rng.IntN(24))) }
+	for range 2000 {
+		cur := map[string][]byte{}
+		for range rng.IntN(8) {
+			cur[key()] = []byte(key())
+		}
+		c := &Change{Create: true, Replace: rng.IntN(4) == 0}
+		for range rng.IntN(30) {
+			if rng.IntN(2) == 0 {
+				c.Delete = append(c.Delete, key())
+			} else {
+				c.Set = append(c.Set, Field{key(), []byte(key() + key())})
+			}
+		}
+		want := map[string][]byte{}
+		if !c.Replace {
+			maps.Copy(want, cur)
+		}
+		for _, k := range c.Delete {
+			delete(want, k)
+		}
+		for _, f := range c.Set {
+			want[f.Key] = f.Value
+		}
+		out, err := c.Apply(EncodeRecord(cur))
+		got, derr := DecodeRecord(out)
+		if err != nil || derr != nil || !maps.EqualFunc(got, want, bytes.Equal) {
+			t.Fatalf("Apply(%v, %+v) = %v (%v %v), want %v", cur, c, got, err, derr, want)
+		}
+		if n, _ := binary.Uvarint(out[1:]); int(n) != len(want) {
+			t.Fatalf("record says %d fields, holds %d", n, len(want))
 		}
 	}
 }

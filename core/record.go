@@ -16,8 +16,7 @@ const recordVersion = 1
 // errBadRecord is wrapped by every error DecodeRecord returns.
 var errBadRecord = errors.New("vishnu: malformed session record")
 
-// EncodeRecord returns the record form of fields. Stores that keep fields
-// natively (a Redis hash) use it to hand a loaded record back to Vishnu.
+// EncodeRecord returns the record form of fields, in no particular order.
 func EncodeRecord(fields map[string][]byte) []byte {
 	n := 1 + binary.MaxVarintLen64
 	for k, v := range fields {
@@ -27,40 +26,73 @@ func EncodeRecord(fields map[string][]byte) []byte {
 	b = append(b, recordVersion)
 	b = binary.AppendUvarint(b, uint64(len(fields)))
 	for k, v := range fields {
-		b = binary.AppendUvarint(b, uint64(len(k)))
-		b = append(b, k...)
-		b = binary.AppendUvarint(b, uint64(len(v)))
-		b = append(b, v...)
+		b = appendField(b, k, v)
 	}
 	return b
 }
 
+func appendField(b []byte, k string, v []byte) []byte {
+	b = binary.AppendUvarint(b, uint64(len(k)))
+	b = append(b, k...)
+	b = binary.AppendUvarint(b, uint64(len(v)))
+	return append(b, v...)
+}
+
 // DecodeRecord parses a record made by EncodeRecord. The values alias b.
 func DecodeRecord(b []byte) (map[string][]byte, error) {
-	if len(b) == 0 || b[0] != recordVersion {
-		return nil, errBadRecord
+	it, err := newFieldIter(b)
+	if err != nil {
+		return nil, err
 	}
-	b = b[1:]
-	n, b, ok := readUvarint(b)
-	// Each field takes at least two bytes, which bounds n before allocating.
-	if !ok || n > uint64(len(b)/2) {
-		return nil, errBadRecord
-	}
-	fields := make(map[string][]byte, n)
-	for range n {
-		var k, v []byte
-		if k, b, ok = readBytes(b); !ok {
-			return nil, errBadRecord
+	fields := make(map[string][]byte, it.n)
+	for {
+		k, v, _, ok, err := it.next()
+		if err != nil {
+			return nil, err
 		}
-		if v, b, ok = readBytes(b); !ok {
-			return nil, errBadRecord
+		if !ok {
+			return fields, nil
 		}
 		fields[internKey(k)] = v
 	}
-	if len(b) != 0 {
-		return nil, errBadRecord
+}
+
+// fieldIter walks the fields of a record, checking its form as it goes.
+type fieldIter struct {
+	rest []byte
+	n    uint64 // fields not yet read
+}
+
+func newFieldIter(b []byte) (fieldIter, error) {
+	if len(b) == 0 || b[0] != recordVersion {
+		return fieldIter{}, errBadRecord
 	}
-	return fields, nil
+	n, rest, ok := readUvarint(b[1:])
+	// Each field takes at least two bytes, which bounds n before allocating.
+	if !ok || n > uint64(len(rest)/2) {
+		return fieldIter{}, errBadRecord
+	}
+	return fieldIter{rest: rest, n: n}, nil
+}
+
+// next returns the next field's name and value, and raw, the field as it is
+// encoded; ok is false after the last field.
+func (it *fieldIter) next() (k, v, raw []byte, ok bool, err error) {
+	if it.n == 0 {
+		if len(it.rest) != 0 {
+			return nil, nil, nil, false, errBadRecord
+		}
+		return nil, nil, nil, false, nil
+	}
+	start := it.rest
+	if k, it.rest, ok = readBytes(it.rest); !ok {
+		return nil, nil, nil, false, errBadRecord
+	}
+	if v, it.rest, ok = readBytes(it.rest); !ok {
+		return nil, nil, nil, false, errBadRecord
+	}
+	it.n--
+	return k, v, start[:len(start)-len(it.rest)], true, nil
 }
 
 // internKey returns k as a string, without allocating for Vishnu's own

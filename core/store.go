@@ -2,6 +2,7 @@ package vishnu
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"time"
 )
@@ -99,26 +100,109 @@ type Change struct {
 // record as stored (nil when there is none). It is the whole merge logic of a
 // Committer over a byte store: load with a version, Apply, write back only if
 // the version is unchanged. It returns ErrNotFound when current is nil and
-// c.Create is false, and an error when current is not a valid record.
+// c.Create is false, and an error when current is not a valid record. The
+// fields that stay are copied as they are, without decoding their values; a
+// name set twice keeps its last value.
 func (c *Change) Apply(current []byte) ([]byte, error) {
 	if current == nil && !c.Create {
 		return nil, ErrNotFound
 	}
-	var fields map[string][]byte
-	if current != nil && !c.Replace {
-		var err error
-		if fields, err = DecodeRecord(current); err != nil {
+	drops, isLast := c.dropSet(), c.lastSet()
+	keep := current != nil && !c.Replace
+	// First pass: check the record and size what stays.
+	kept, size := 0, 1+binary.MaxVarintLen64
+	if keep {
+		it, err := newFieldIter(current)
+		if err != nil {
 			return nil, err
 		}
+		for {
+			k, _, raw, ok, err := it.next()
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				break
+			}
+			if !drops(k) {
+				kept++
+				size += len(raw)
+			}
+		}
 	}
-	if fields == nil {
-		fields = make(map[string][]byte, len(c.Set))
+	set := 0
+	for i, f := range c.Set {
+		if isLast(i) {
+			set++
+			size += 2*binary.MaxVarintLen64 + len(f.Key) + len(f.Value)
+		}
 	}
-	for _, k := range c.Delete {
-		delete(fields, k)
+	out := make([]byte, 0, size)
+	out = append(out, recordVersion)
+	out = binary.AppendUvarint(out, uint64(kept+set))
+	if keep {
+		it, _ := newFieldIter(current)
+		for {
+			k, _, raw, ok, _ := it.next()
+			if !ok {
+				break
+			}
+			if !drops(k) {
+				out = append(out, raw...)
+			}
+		}
 	}
-	for _, f := range c.Set {
-		fields[f.Key] = f.Value
+	for i, f := range c.Set {
+		if isLast(i) {
+			out = appendField(out, f.Key, f.Value)
+		}
 	}
-	return EncodeRecord(fields), nil
+	return out, nil
+}
+
+// dropSet returns whether a stored field goes: deleted or set anew. A few
+// names are compared one by one; many get a map.
+func (c *Change) dropSet() func(k []byte) bool {
+	if len(c.Delete)+len(c.Set) > 16 {
+		m := make(map[string]struct{}, len(c.Delete)+len(c.Set))
+		for _, k := range c.Delete {
+			m[k] = struct{}{}
+		}
+		for _, f := range c.Set {
+			m[f.Key] = struct{}{}
+		}
+		return func(k []byte) bool { _, ok := m[string(k)]; return ok }
+	}
+	return func(k []byte) bool {
+		for _, d := range c.Delete {
+			if d == string(k) {
+				return true
+			}
+		}
+		for _, f := range c.Set {
+			if f.Key == string(k) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// lastSet returns whether c.Set[i] is the last entry for its name.
+func (c *Change) lastSet() func(i int) bool {
+	if len(c.Set) > 16 {
+		last := make(map[string]int, len(c.Set))
+		for i, f := range c.Set {
+			last[f.Key] = i
+		}
+		return func(i int) bool { return last[c.Set[i].Key] == i }
+	}
+	return func(i int) bool {
+		for _, f := range c.Set[i+1:] {
+			if f.Key == c.Set[i].Key {
+				return false
+			}
+		}
+		return true
+	}
 }
