@@ -117,7 +117,7 @@ func (s *Session) commitLocked(explicit bool) error {
 		if m.inCookie && len(m.cfg.Cookie.Name)+1+len(v) > maxCookieBytes {
 			return fmt.Errorf("%w: %d bytes", ErrCookieTooLarge, len(m.cfg.Cookie.Name)+1+len(v))
 		}
-		if err := s.t.SetCookie(m.cookie(v, s.timeout, expires)); err != nil {
+		if err := s.sendCookie(v, expires); err != nil {
 			return err
 		}
 	}

@@ -3,6 +3,8 @@ package vishnu
 import (
 	"context"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -14,6 +16,8 @@ type Manager struct {
 	inCookie  bool      // the cookie store: data travels in the cookie
 	committer Committer // nil when the store lacks the capability
 	toucher   Toucher   // likewise
+
+	cookieAttrs string // "; Path=/; HttpOnly; Secure; SameSite=Lax", and so on
 }
 
 // New validates cfg and returns a Manager. Every configuration mistake is
@@ -33,6 +37,13 @@ func New(cfg Config) (*Manager, error) {
 		return nil, err
 	}
 	m := &Manager{cfg: cfg, codec: c}
+	// The attributes that every cookie carries, formatted by net/http once.
+	const probe = "x"
+	line := m.cookie(probe, UntilBrowserCloses, time.Time{}).String()
+	m.cookieAttrs = strings.TrimPrefix(line, cfg.Cookie.Name+"="+probe)
+	if cfg.Cookie.Domain != "" && !strings.Contains(m.cookieAttrs, "; Domain=") {
+		return nil, configErr("Cookie.Domain", "%q is not a valid cookie domain", cfg.Cookie.Domain)
+	}
 	if _, ok := cfg.Store.(*cookieStore); ok {
 		m.inCookie = true
 		if keys == nil {
@@ -95,6 +106,44 @@ func (m *Manager) ttl(timeout time.Duration) time.Duration {
 	return timeout
 }
 
+// sendCookie sets the session cookie with this value on the response; an
+// empty value deletes it. On net/http the header line is written directly:
+// the attributes were formatted (and checked) once by New.
+func (s *Session) sendCookie(value string, expires time.Time) error {
+	m := s.m
+	if t, ok := s.t.(*httpTransport); ok {
+		return t.setCookieLine(m.cfg.Cookie.Name, m.cookieLine(value, s.timeout, expires))
+	}
+	return s.t.SetCookie(m.cookie(value, s.timeout, expires))
+}
+
+// cookieLine formats the Set-Cookie line that m.cookie describes.
+func (m *Manager) cookieLine(value string, timeout time.Duration, expires time.Time) string {
+	var b strings.Builder
+	b.Grow(len(m.cfg.Cookie.Name) + len(value) + len(m.cookieAttrs) + 80)
+	b.WriteString(m.cfg.Cookie.Name)
+	b.WriteByte('=')
+	b.WriteString(value)
+	var buf [32]byte
+	switch {
+	case value == "":
+		b.WriteString("; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0")
+	case timeout != UntilBrowserCloses:
+		b.WriteString("; Expires=")
+		b.Write(expires.UTC().AppendFormat(buf[:0], http.TimeFormat))
+		b.WriteString("; Max-Age=")
+		b.Write(strconv.AppendInt(buf[:0], int64(m.maxAge(expires)), 10))
+	}
+	b.WriteString(m.cookieAttrs)
+	return b.String()
+}
+
+// maxAge is the Max-Age of a cookie that expires at expires: at least one
+// second, since 0 would delete it.
+func (m *Manager) maxAge(expires time.Time) int {
+	return max(1, int(expires.Sub(m.cfg.Clock()).Round(time.Second)/time.Second))
+}
+
 // cookie returns the cookie for a session value that expires at expires.
 // An empty value makes a cookie that deletes the session cookie.
 func (m *Manager) cookie(value string, timeout time.Duration, expires time.Time) *http.Cookie {
@@ -115,7 +164,7 @@ func (m *Manager) cookie(value string, timeout time.Duration, expires time.Time)
 		c.Expires = time.Unix(1, 0)
 	case timeout != UntilBrowserCloses:
 		c.Expires = expires.UTC()
-		c.MaxAge = max(1, int(expires.Sub(m.cfg.Clock()).Round(time.Second)/time.Second))
+		c.MaxAge = m.maxAge(expires)
 	}
 	return c
 }

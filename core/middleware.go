@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"strings"
+	"sync/atomic"
 )
 
 // errResponseReplaced is what the handler's writes return once the session
@@ -40,16 +41,15 @@ type request struct {
 	ctx sessionContext
 }
 
-// responseWriter commits the session before the headers go out. Its wrote
-// field changes only with s.mu held, because the session (from any
-// goroutine of the request) asks through httpTransport whether the headers
-// are gone.
+// responseWriter commits the session before the headers go out. The session
+// (from any goroutine of the request) asks through httpTransport whether the
+// headers are gone, hence wrote is atomic.
 type responseWriter struct {
 	http.ResponseWriter
 	req    *http.Request
 	s      *Session
-	wrote  bool // the headers are sent, or about to be
-	failed bool // the error response was sent in place of the handler's
+	wrote  atomic.Bool // the headers are sent, or about to be
+	failed bool        // the error response was sent in place of the handler's
 
 	cookies [1]string // room for the usual one cookie value, to save an allocation
 }
@@ -63,13 +63,17 @@ var (
 // commit runs the commit point once, and reports whether the handler's
 // response may go out.
 func (w *responseWriter) commit() bool {
-	if w.wrote {
+	if w.wrote.Load() {
 		return !w.failed
 	}
 	s := w.s
+	if !s.used.Load() { // an untouched session has nothing to commit
+		w.wrote.Store(true)
+		return true
+	}
 	s.mu.Lock()
 	err := s.commitLocked(false)
-	w.wrote = true
+	w.wrote.Store(true)
 	s.mu.Unlock()
 	if err != nil {
 		w.fail(err)
@@ -86,11 +90,11 @@ func (w *responseWriter) fail(err error) {
 // finish is the commit point for a handler that wrote nothing, and commits
 // what can still be committed for one that changed the session afterwards.
 func (w *responseWriter) finish() {
-	if !w.wrote {
+	if !w.wrote.Load() {
 		w.commit()
 		return
 	}
-	if w.failed {
+	if w.failed || !w.s.used.Load() {
 		return
 	}
 	s := w.s
@@ -174,18 +178,24 @@ func (t *httpTransport) Cookies(name string) []string {
 }
 
 func (t *httpTransport) SetCookie(c *http.Cookie) error {
-	if t.wrote {
-		return ErrHeadersWritten
-	}
 	line := c.String()
 	if line == "" {
 		return errors.New("vishnu: invalid session cookie")
 	}
+	return t.setCookieLine(c.Name, line)
+}
+
+// setCookieLine sets a Set-Cookie header line, replacing one set earlier
+// for the same cookie name.
+func (t *httpTransport) setCookieLine(name, line string) error {
+	if t.wrote.Load() {
+		return ErrHeadersWritten
+	}
 	h := t.ResponseWriter.Header()
-	prefix := c.Name + "="
-	lines := h["Set-Cookie"][:0:0]
-	for _, l := range h["Set-Cookie"] {
-		if !strings.HasPrefix(l, prefix) {
+	old := h["Set-Cookie"]
+	lines := old[:0:0]
+	for _, l := range old {
+		if len(l) <= len(name) || l[len(name)] != '=' || l[:len(name)] != name {
 			lines = append(lines, l)
 		}
 	}
@@ -193,4 +203,4 @@ func (t *httpTransport) SetCookie(c *http.Cookie) error {
 	return nil
 }
 
-func (t *httpTransport) HeadersWritten() bool { return t.wrote }
+func (t *httpTransport) HeadersWritten() bool { return t.wrote.Load() }

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -33,9 +34,17 @@ type Session struct {
 	t   Transport
 
 	mu      sync.Mutex
+	used    atomic.Bool // set once the session is first used; read without mu
 	loaded  bool
 	loadErr error
 
+	// Allocated when the session is first used, so that a request that
+	// never uses it carries only the fields above.
+	*state
+}
+
+// state is what a Session knows once it is loaded.
+type state struct {
 	// The session's identity and expiry as its cookie carries them.
 	tok      token
 	id       string // the store's id for tok
@@ -82,6 +91,8 @@ func (s *Session) loadLocked() error {
 		return s.loadErr
 	}
 	s.loaded = true
+	s.used.Store(true)
+	s.state = new(state)
 	now := s.m.cfg.Clock()
 	for _, v := range s.t.Cookies(s.m.cfg.Cookie.Name) {
 		d, ok := s.m.codec.decode(v, now)
@@ -166,18 +177,22 @@ func (s *Session) startNew(now time.Time) {
 	s.timeout, s.newTO = s.m.cfg.Timeout, false
 }
 
-// set records a change of one field, nil meaning deletion.
+// set records a change of one field, nil meaning deletion. A session not
+// yet stored is written whole, so only a stored one tracks pending changes.
 func (s *Session) set(key string, raw []byte) {
 	if raw == nil {
 		delete(s.fields, key)
 	} else {
 		s.fields[key] = raw
 	}
+	s.dirty = true
+	if !s.stored {
+		return
+	}
 	if s.pending == nil {
 		s.pending = make(map[string][]byte)
 	}
 	s.pending[key] = raw
-	s.dirty = true
 }
 
 // Get returns the value stored under key as a T, and whether there is one
@@ -462,5 +477,5 @@ func (s *Session) Destroy() error {
 	if !expire {
 		return nil
 	}
-	return s.t.SetCookie(s.m.cookie("", 0, time.Time{}))
+	return s.sendCookie("", time.Time{})
 }
