@@ -78,12 +78,20 @@ func (s *Session) init(m *Manager, ctx context.Context, t Transport) {
 // store's error if it could not be. Handlers need not call it; it is for
 // those that want to tell "no data" from "no store".
 func (s *Session) Load() error {
+	return s.withLoaded(func() error { return nil })
+}
+
+// withLoaded runs fn with the session locked and loaded.
+func (s *Session) withLoaded(fn func() error) error {
 	if s == nil {
 		return ErrNoSession
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.loadLocked()
+	if err := s.loadLocked(); err != nil {
+		return err
+	}
+	return fn()
 }
 
 func (s *Session) loadLocked() error {
@@ -276,13 +284,10 @@ func (s *Session) put(key string, value any, flash bool) error {
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.loadLocked(); err != nil {
-		return err
-	}
-	s.set(key, raw)
-	return nil
+	return s.withLoaded(func() error {
+		s.set(key, raw)
+		return nil
+	})
 }
 
 func validKey(key string) bool { return key != "" && key[0] != 0 }
@@ -383,16 +388,13 @@ func (s *Session) SetTimeout(d time.Duration) error {
 	if d < 0 || (d > 0 && d < time.Second) {
 		return fmt.Errorf("vishnu: session timeout must be UntilBrowserCloses or at least one second, got %v", d)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.loadLocked(); err != nil {
-		return err
-	}
-	if d != s.timeout {
-		s.timeout, s.newTO = d, true
-		s.set(fieldTimeout, binary.AppendVarint(nil, int64(d)))
-	}
-	return nil
+	return s.withLoaded(func() error {
+		if d != s.timeout {
+			s.timeout, s.newTO = d, true
+			s.set(fieldTimeout, binary.AppendVarint(nil, int64(d)))
+		}
+		return nil
+	})
 }
 
 // Save persists the session's changes now and sets its cookie. With
@@ -401,15 +403,7 @@ func (s *Session) SetTimeout(d time.Duration) error {
 // be sent, ErrSessionGone when another request destroyed the session, and
 // the store's error when the store fails.
 func (s *Session) Save() error {
-	if s == nil {
-		return ErrNoSession
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.loadLocked(); err != nil {
-		return err
-	}
-	return s.commitLocked(true)
+	return s.withLoaded(func() error { return s.commitLocked(true) })
 }
 
 // Regenerate gives the session a new token, keeping its data, and deletes
@@ -417,14 +411,10 @@ func (s *Session) Save() error {
 // planted before login is worthless after it (session fixation). It saves the
 // session, as Save does, so call it after the other changes of the login.
 func (s *Session) Regenerate() error {
-	if s == nil {
-		return ErrNoSession
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.loadLocked(); err != nil {
-		return err
-	}
+	return s.withLoaded(s.regenerateLocked)
+}
+
+func (s *Session) regenerateLocked() error {
 	if s.t.HeadersWritten() {
 		return ErrHeadersWritten
 	}
@@ -433,13 +423,11 @@ func (s *Session) Regenerate() error {
 		s.hasTok = false
 		return s.commitLocked(true)
 	}
-	old, oldID := s.tok, s.id
-	s.hasTok, s.stored = false, false
-	s.replace, s.dirty = true, true
-	s.pending = maps.Clone(s.fields)
-	s.consumed = nil
+	// Persisted as a new session: the whole record under a new token.
+	old, oldID, dirty := s.tok, s.id, s.dirty
+	s.hasTok, s.stored, s.dirty = false, false, true
 	if err := s.commitLocked(true); err != nil {
-		s.tok, s.id, s.hasTok, s.stored = old, oldID, true, true
+		s.tok, s.id, s.hasTok, s.stored, s.dirty = old, oldID, true, true, dirty
 		return err
 	}
 	if !s.m.inCookie {
@@ -457,14 +445,10 @@ func (s *Session) Regenerate() error {
 // possible: the cookie is expired, but a copy of it stays valid until its
 // expiry.
 func (s *Session) Destroy() error {
-	if s == nil {
-		return ErrNoSession
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.loadLocked(); err != nil {
-		return err
-	}
+	return s.withLoaded(s.destroyLocked)
+}
+
+func (s *Session) destroyLocked() error {
 	if s.stored && !s.m.inCookie {
 		if err := s.m.cfg.Store.Delete(s.ctx, s.id); err != nil {
 			return fmt.Errorf("vishnu: destroy session: %w", err)
