@@ -43,8 +43,9 @@ type Config struct {
 	Cookie CookieConfig
 
 	// Timeout is how long a session lives without being used; each use
-	// pushes its expiry back (see Session.SetTimeout). Optional. Default is
-	// UntilBrowserCloses.
+	// pushes its expiry back (see Session.SetTimeout). Only requests that
+	// use the session count: one that never touches it reads nothing and so
+	// refreshes nothing. Optional. Default is UntilBrowserCloses.
 	Timeout time.Duration
 
 	// BrowserSessionTimeout is how long the server keeps an unused session
