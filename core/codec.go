@@ -161,7 +161,7 @@ func (c *codec) encode(t *token, expires time.Time, payload []byte) (string, err
 		}
 		buf = buf[:1+len(nonce)]
 		// Seal in place: the plaintext is laid where the ciphertext goes.
-		plain := appendPlain(buf[len(buf):len(buf)], t, expires, payload)
+		plain := appendPlain(buf[len(buf):], t, expires, payload)
 		buf = a.Seal(buf, nonce, plain, []byte(c.name))
 	}
 	buf = c.signers[0].sum(buf, c.prefix, buf)

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The one test command of the repository: ./scripts/test.sh (from any directory).
 # It starts the services the tests need (scripts/services.sh; stopped again at exit),
-# lints (gofmt, actionlint), then for every module listed in go.work vets and tests
-# it alone (GOWORK=off, so each module is proven to build without the workspace, as
-# users get it) and builds it inside the workspace, then gives every fuzz target a
+# lints (gofmt, actionlint), then for every module listed in go.work runs go vet,
+# staticcheck and go test -race on it alone (GOWORK=off, so each module is proven to
+# build without the workspace, as users get it) and builds it inside the workspace,
+# then gives every fuzz target a
 # short run. It keeps going after a failure, prints a summary table, and exits
 # non-zero if any step failed.
 #
@@ -23,6 +24,7 @@ cd "$ROOT"
 source "$ROOT/scripts/services.sh"
 
 ACTIONLINT=github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+STATICCHECK=honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME=${VISHNU_FUZZTIME:-10s}
 read -ra TEST_FLAGS <<<"${VISHNU_TEST_FLAGS:-}"
 
@@ -187,6 +189,7 @@ test_module() { # module; returns 0 ok, 1 failed, 2 no packages
 		return 2
 	fi
 	GOWORK=off run go vet ./... || ok=1
+	GOWORK=off run go run "$STATICCHECK" ./... || ok=1
 	GOWORK=off run go test -race -count=1 "${TEST_FLAGS[@]}" ./... || ok=1
 	# -o /dev/null: build every package, write no binary into the tree.
 	GOWORK=$ROOT/go.work run go build -o /dev/null ./... || ok=1
