@@ -4,9 +4,8 @@
 # lints (gofmt, actionlint), then for every module listed in go.work runs go vet,
 # staticcheck and go test -race on it alone (GOWORK=off, so each module is proven to
 # build without the workspace, as users get it) and builds it inside the workspace,
-# then gives every fuzz target a
-# short run. It keeps going after a failure, prints a summary table, and exits
-# non-zero if any step failed.
+# then gives every fuzz target a short run. It keeps going after a failure, prints
+# a summary table, and exits non-zero if any step failed.
 #
 # Options, all through the environment; the default runs everything:
 #   VISHNU_MODULES="core stores/redis"  only these modules (folders as in go.work)
