@@ -3,6 +3,7 @@ package vishnu
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // commitLocked makes the session durable: it is called at the commit point
@@ -25,15 +26,23 @@ func (s *Session) commitLocked(explicit bool) error {
 		return nil // a new session that holds nothing worth keeping
 	}
 
+	// Expiry follows the timeout that will be stored: an unsaved
+	// SetTimeout moves nothing.
+	timeout, newTO := s.savedTimeout, false
+	if writeData {
+		timeout, newTO = s.timeout, s.timeout != s.savedTimeout
+	}
 	now := m.cfg.Clock()
-	ttl := m.ttl(s.timeout)
+	ttl := m.ttl(timeout)
 	expires := now.Add(ttl)
 	if m.cfg.AbsoluteTimeout > 0 {
 		if limit := createdAt(s.fields).Add(m.cfg.AbsoluteTimeout); expires.After(limit) {
 			expires = limit
 		}
 	}
-	refresh := !s.stored || s.newTO || expires.Sub(s.expires) > ttl/10
+	// Refresh once a tenth of the lifetime has passed since the last time,
+	// or at once when the cookie outlives what the timeout now allows.
+	refresh := !s.stored || newTO || expires.Sub(s.expires) > ttl/10 || s.expires.After(expires)
 	sendCookie := refresh || s.stale || (m.inCookie && hasChange)
 	if sendCookie && s.t.HeadersWritten() {
 		if !s.stored || (m.inCookie && hasChange) {
@@ -43,9 +52,10 @@ func (s *Session) commitLocked(explicit bool) error {
 			}
 			return ErrHeadersWritten
 		}
-		// The record can still be written; its cookie waits for a later
-		// request, which will refresh both.
-		refresh, sendCookie = false, false
+		// The record can still be written, and its expiry brought forward
+		// if the timeout was shortened; the cookie waits for a later
+		// request, which refreshes both.
+		refresh, sendCookie = expires.Before(s.expires), false
 	}
 	if !refresh {
 		expires = s.expires
@@ -54,20 +64,7 @@ func (s *Session) commitLocked(explicit bool) error {
 		return nil
 	}
 
-	c := Change{Create: !s.stored, Expires: expires}
-	if writeData && s.stored {
-		c.Replace = s.replace
-		for k, v := range s.pending {
-			if v == nil {
-				c.Delete = append(c.Delete, k)
-			} else {
-				c.Set = append(c.Set, Field{k, v})
-			}
-		}
-	}
-	if s.stored {
-		c.Delete = append(c.Delete, s.consumed...)
-	}
+	c := s.change(writeData, expires)
 	if !s.hasTok {
 		t, err := newToken()
 		if err != nil {
@@ -117,18 +114,45 @@ func (s *Session) commitLocked(explicit bool) error {
 		if m.inCookie && len(m.cfg.Cookie.Name)+1+len(v) > maxCookieBytes {
 			return fmt.Errorf("%w: %d bytes", ErrCookieTooLarge, len(m.cfg.Cookie.Name)+1+len(v))
 		}
-		if err := s.sendCookie(v, expires); err != nil {
+		if err := s.sendCookie(v, timeout, expires); err != nil {
 			return err
 		}
+		s.expires, s.stale = expires, false
 	}
-	s.stored, s.expires, s.stale, s.newTO, s.consumed = true, expires, false, false, nil
+	s.stored, s.consumed = true, nil
 	if m.inCookie {
 		s.payload = payload
 	}
 	if writeData {
-		s.pending, s.replace, s.dirty = nil, false, false
+		s.pending, s.replace, s.dirty, s.savedTimeout = nil, false, false, s.timeout
 	}
 	return nil
+}
+
+// change returns the Change that commits what this request did to a stored
+// session: its application changes when writeData is set, and always the
+// flashes it read (unless set anew, which replaces them anyway).
+func (s *Session) change(writeData bool, expires time.Time) Change {
+	c := Change{Create: !s.stored, Expires: expires}
+	if !s.stored {
+		return c // a new record is written whole
+	}
+	if writeData {
+		c.Replace = s.replace
+		for k, v := range s.pending {
+			if v == nil {
+				c.Delete = append(c.Delete, k)
+			} else {
+				c.Set = append(c.Set, Field{k, v})
+			}
+		}
+	}
+	for _, k := range s.consumed {
+		if _, changed := s.pending[k]; !writeData || !changed {
+			c.Delete = append(c.Delete, k)
+		}
+	}
+	return c
 }
 
 // persist writes a change to an existing record in the strongest way the

@@ -14,6 +14,10 @@ import (
 // inactivity, since it cannot see the browser close.
 const UntilBrowserCloses time.Duration = 0
 
+// MaxTimeout is the longest timeout a session may have: browsers keep a
+// cookie 400 days at most.
+const MaxTimeout = 400 * 24 * time.Hour
+
 // MinSecretLen is the least number of bytes in a secret or an encryption key.
 const MinSecretLen = 32
 
@@ -155,6 +159,9 @@ func (c Config) withDefaults() (Config, error) {
 		if d.v > 0 && d.v < time.Second {
 			return c, configErr(d.field, "must be at least one second (cookie expiry has one-second resolution), got %v", d.v)
 		}
+		if d.v > MaxTimeout {
+			return c, configErr(d.field, "must be at most MaxTimeout (400 days, the longest a browser keeps a cookie), got %v", d.v)
+		}
 	}
 	if c.BrowserSessionTimeout == 0 {
 		c.BrowserSessionTimeout = 24 * time.Hour
@@ -200,9 +207,9 @@ func (c CookieConfig) withDefaults() (CookieConfig, error) {
 		return c, secureNeeded("SameSite=None")
 	case c.Insecure && c.Partitioned:
 		return c, secureNeeded("Partitioned")
-	case c.Insecure && strings.HasPrefix(c.Name, "__Secure-"):
+	case c.Insecure && hasPrefixFold(c.Name, "__Secure-"):
 		return c, secureNeeded("the __Secure- prefix")
-	case strings.HasPrefix(c.Name, "__Host-"):
+	case hasPrefixFold(c.Name, "__Host-"):
 		if c.Insecure {
 			return c, secureNeeded("the __Host- prefix")
 		}
@@ -214,6 +221,12 @@ func (c CookieConfig) withDefaults() (CookieConfig, error) {
 		}
 	}
 	return c, nil
+}
+
+// hasPrefixFold reports whether s starts with prefix, ignoring case, as
+// browsers match the cookie name prefixes.
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 // validCookieName reports whether name is an RFC 6265 token.

@@ -156,7 +156,7 @@ func TestPerSessionTimeout(t *testing.T) {
 		t.Fatalf("SetTimeout(UntilBrowserCloses) must send a cookie without Max-Age, got %q", set)
 	}
 	b.expect("/get?k=a", "true:1")
-	b.expect("/timeout?d=10ms", "error: vishnu: session timeout must be UntilBrowserCloses or at least one second, got 10ms")
+	b.expect("/timeout?d=10ms", "error: vishnu: session timeout must be UntilBrowserCloses or between one second and MaxTimeout, got 10ms")
 }
 
 func TestRegenerate(t *testing.T) {

@@ -109,12 +109,12 @@ func (m *Manager) ttl(timeout time.Duration) time.Duration {
 // sendCookie sets the session cookie with this value on the response; an
 // empty value deletes it. On net/http the header line is written directly:
 // the attributes were formatted (and checked) once by New.
-func (s *Session) sendCookie(value string, expires time.Time) error {
+func (s *Session) sendCookie(value string, timeout time.Duration, expires time.Time) error {
 	m := s.m
 	if t, ok := s.t.(*httpTransport); ok {
-		return t.setCookieLine(m.cfg.Cookie.Name, m.cookieLine(value, s.timeout, expires))
+		return t.setCookieLine(m.cfg.Cookie.Name, m.cookieLine(value, timeout, expires))
 	}
-	return s.t.SetCookie(m.cookie(value, s.timeout, expires))
+	return s.t.SetCookie(m.cookie(value, timeout, expires))
 }
 
 // cookieLine formats the Set-Cookie line that m.cookie describes.

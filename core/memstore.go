@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"context"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 )
@@ -155,7 +156,7 @@ func (s *MemoryStore) liveLocked(id string) *memEntry {
 // sweepLocked drops expired records, soonest first: O(log n) per record
 // dropped and O(1) when none is due.
 func (s *MemoryStore) sweepLocked() {
-	now := s.now().UnixNano()
+	now := unixNano(s.now())
 	for len(s.byExp) > 0 && s.byExp[0].expires <= now {
 		s.removeLocked(s.byExp[0])
 	}
@@ -163,8 +164,8 @@ func (s *MemoryStore) sweepLocked() {
 
 func (s *MemoryStore) putLocked(id string, data []byte, expires time.Time) {
 	s.sweepLocked()
-	exp := expires.UnixNano()
-	if exp <= s.now().UnixNano() {
+	exp := unixNano(expires)
+	if exp <= unixNano(s.now()) {
 		if e, ok := s.entries[id]; ok {
 			s.removeLocked(e)
 		}
@@ -186,6 +187,18 @@ func (s *MemoryStore) putLocked(id string, data []byte, expires time.Time) {
 func (s *MemoryStore) removeLocked(e *memEntry) {
 	heap.Remove(&s.byExp, e.index)
 	delete(s.entries, e.id)
+}
+
+// unixNano is t in Unix nanoseconds, clamped to what an int64 holds (years
+// 1678 to 2262), so that a far-off expiry is not taken for a past one.
+func unixNano(t time.Time) int64 {
+	switch {
+	case t.Year() >= 2262:
+		return math.MaxInt64
+	case t.Year() <= 1678:
+		return math.MinInt64
+	}
+	return t.UnixNano()
 }
 
 // expiryHeap orders entries by expiry, soonest first.

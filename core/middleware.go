@@ -66,11 +66,9 @@ func (w *responseWriter) commit() bool {
 	if w.wrote.Load() {
 		return !w.failed
 	}
+	// Under the lock even for an unused session: a goroutine that starts to
+	// use it now sees either the commit or the headers gone, never neither.
 	s := w.s
-	if !s.used.Load() { // an untouched session has nothing to commit
-		w.wrote.Store(true)
-		return true
-	}
 	s.mu.Lock()
 	err := s.commitLocked(false)
 	w.wrote.Store(true)

@@ -12,6 +12,10 @@ import (
 	"time"
 )
 
+// maxCookieValues bounds how many cookies of the session's name one request
+// may make Vishnu look at.
+const maxCookieValues = 4
+
 // Names of Vishnu's own fields in a record. The NUL prefix keeps them apart
 // from application keys, which may not start with NUL.
 const (
@@ -64,8 +68,10 @@ type state struct {
 	replace  bool
 	dirty    bool // pending holds application changes
 	consumed []string
-	timeout  time.Duration
-	newTO    bool // the timeout changed: expiry and cookie must follow
+	// timeout is the session's timeout as the handler sees it;
+	// savedTimeout is the one stored, which governs expiry until saved.
+	timeout      time.Duration
+	savedTimeout time.Duration
 
 	lateLogged bool // an undeliverable change was logged
 }
@@ -102,7 +108,14 @@ func (s *Session) loadLocked() error {
 	s.used.Store(true)
 	s.state = new(state)
 	now := s.m.cfg.Clock()
-	for _, v := range s.t.Cookies(s.m.cfg.Cookie.Name) {
+	values := s.t.Cookies(s.m.cfg.Cookie.Name)
+	// A browser sends a few cookies of one name at most (one per path or
+	// domain); a request with many is not allowed to cost a store lookup each.
+	values = values[:min(len(values), maxCookieValues)]
+	for i, v := range values {
+		if slices.Contains(values[:i], v) {
+			continue
+		}
 		d, ok := s.m.codec.decode(v, now)
 		if !ok {
 			s.m.cfg.Logger.DebugContext(s.ctx, "vishnu: rejected session cookie", "cookie", s.m.cfg.Cookie.Name)
@@ -131,12 +144,8 @@ func (s *Session) loadLocked() error {
 		}
 		s.tok, s.id, s.hasTok, s.expires, s.stale = d.token, id, true, d.expires, d.stale
 		s.payload, s.fields, s.stored, s.hadValid = d.payload, fields, true, true
-		s.timeout = s.m.cfg.Timeout
-		if raw, ok := fields[fieldTimeout]; ok {
-			if n, size := binary.Varint(raw); size > 0 {
-				s.timeout = time.Duration(n)
-			}
-		}
+		s.timeout = s.m.timeoutOf(fields)
+		s.savedTimeout = s.timeout
 		return nil
 	}
 	s.startNew(now)
@@ -167,6 +176,14 @@ func (s *Session) loadRecord(d *decoded, id string) (map[string][]byte, error) {
 	return fields, nil
 }
 
+// timeoutOf returns the timeout a record holds, or the configured one.
+func (m *Manager) timeoutOf(fields map[string][]byte) time.Duration {
+	if n, size := binary.Varint(fields[fieldTimeout]); size > 0 {
+		return time.Duration(n)
+	}
+	return m.cfg.Timeout
+}
+
 func createdAt(fields map[string][]byte) time.Time {
 	n, size := binary.Varint(fields[fieldCreated])
 	if size <= 0 {
@@ -182,7 +199,7 @@ func (s *Session) startNew(now time.Time) {
 	s.payload = nil
 	s.fields = map[string][]byte{fieldCreated: binary.AppendVarint(nil, now.Unix())}
 	s.pending, s.replace, s.dirty, s.consumed = nil, false, false, nil
-	s.timeout, s.newTO = s.m.cfg.Timeout, false
+	s.timeout, s.savedTimeout = s.m.cfg.Timeout, s.m.cfg.Timeout
 }
 
 // set records a change of one field, nil meaning deletion. A session not
@@ -262,7 +279,10 @@ func PopFlash[T any](s *Session, key string) (T, bool) {
 }
 
 // Set stores value under key. Any value that encoding/json can encode may be
-// stored; string, []byte, int, int64 and bool are stored compactly.
+// stored; string, []byte, int, int64 and bool are stored compactly. With
+// AutoSave, once the response headers are sent, a change that would need a
+// new cookie (a new session, or the cookie store) can no longer be delivered:
+// Set then returns ErrHeadersWritten and changes nothing.
 func (s *Session) Set(key string, value any) error {
 	return s.put(key, value, false)
 }
@@ -285,9 +305,23 @@ func (s *Session) put(key string, value any, flash bool) error {
 		return err
 	}
 	return s.withLoaded(func() error {
+		if err := s.undeliverableLocked(); err != nil {
+			return err
+		}
 		s.set(key, raw)
 		return nil
 	})
+}
+
+// undeliverableLocked returns ErrHeadersWritten for a change that AutoSave
+// could no longer deliver: once the headers are gone, a new session, or any
+// change with the cookie store, would need a cookie. (Without AutoSave the
+// change waits for Save, which reports it.)
+func (s *Session) undeliverableLocked() error {
+	if s.m.cfg.AutoSave && (!s.stored || s.m.inCookie) && s.t.HeadersWritten() {
+		return ErrHeadersWritten
+	}
+	return nil
 }
 
 func validKey(key string) bool { return key != "" && key[0] != 0 }
@@ -324,7 +358,8 @@ func (s *Session) Clear() {
 			keep[k] = v
 		}
 	}
-	s.fields, s.pending, s.replace, s.dirty, s.consumed = keep, maps.Clone(keep), true, true, nil
+	// Flashes read stay consumed: their deletion is committed even unsaved.
+	s.fields, s.pending, s.replace, s.dirty = keep, maps.Clone(keep), true, true
 }
 
 // Has reports whether the session holds key.
@@ -385,12 +420,15 @@ func (s *Session) SetTimeout(d time.Duration) error {
 	if s == nil {
 		return ErrNoSession
 	}
-	if d < 0 || (d > 0 && d < time.Second) {
-		return fmt.Errorf("vishnu: session timeout must be UntilBrowserCloses or at least one second, got %v", d)
+	if d < 0 || (d > 0 && d < time.Second) || d > MaxTimeout {
+		return fmt.Errorf("vishnu: session timeout must be UntilBrowserCloses or between one second and MaxTimeout, got %v", d)
 	}
 	return s.withLoaded(func() error {
+		if err := s.undeliverableLocked(); err != nil {
+			return err
+		}
 		if d != s.timeout {
-			s.timeout, s.newTO = d, true
+			s.timeout = d
 			s.set(fieldTimeout, binary.AppendVarint(nil, int64(d)))
 		}
 		return nil
@@ -423,11 +461,16 @@ func (s *Session) regenerateLocked() error {
 		s.hasTok = false
 		return s.commitLocked(true)
 	}
+	if !s.m.inCookie {
+		if err := s.mergeStoredLocked(); err != nil {
+			return err
+		}
+	}
 	// Persisted as a new session: the whole record under a new token.
-	old, oldID, dirty := s.tok, s.id, s.dirty
+	old, oldID := s.tok, s.id
 	s.hasTok, s.stored, s.dirty = false, false, true
 	if err := s.commitLocked(true); err != nil {
-		s.tok, s.id, s.hasTok, s.stored, s.dirty = old, oldID, true, true, dirty
+		s.tok, s.id, s.hasTok, s.stored = old, oldID, true, true
 		return err
 	}
 	if !s.m.inCookie {
@@ -435,6 +478,35 @@ func (s *Session) regenerateLocked() error {
 			return fmt.Errorf("vishnu: regenerate: delete the old record: %w", err)
 		}
 	}
+	return nil
+}
+
+// mergeStoredLocked makes the session's fields the stored record with this
+// request's changes applied, as Save would commit them: Regenerate then
+// keeps what other requests changed meanwhile, and a session destroyed
+// meanwhile stays destroyed (ErrSessionGone). Between this load and the
+// deletion of the old record lies a small window in which a concurrent
+// change to the old record is lost; the old record is being retired.
+func (s *Session) mergeStoredLocked() error {
+	cur, err := s.m.cfg.Store.Load(s.ctx, s.id)
+	if errors.Is(err, ErrNotFound) {
+		s.startNew(s.m.cfg.Clock())
+		return ErrSessionGone
+	}
+	if err != nil {
+		return fmt.Errorf("vishnu: regenerate: %w", err)
+	}
+	c := s.change(true, s.expires)
+	rec, err := c.Apply(cur)
+	if err != nil {
+		return fmt.Errorf("vishnu: regenerate: %w", err)
+	}
+	fields, err := DecodeRecord(rec)
+	if err != nil {
+		return fmt.Errorf("vishnu: regenerate: %w", err)
+	}
+	s.fields, s.pending, s.replace, s.consumed = fields, nil, false, nil
+	s.timeout = s.m.timeoutOf(fields)
 	return nil
 }
 
@@ -461,5 +533,5 @@ func (s *Session) destroyLocked() error {
 	if !expire {
 		return nil
 	}
-	return s.sendCookie("", time.Time{})
+	return s.sendCookie("", UntilBrowserCloses, time.Time{})
 }
