@@ -48,18 +48,25 @@ func TestConcurrentWritersLoseNothing(t *testing.T) {
 	}
 }
 
-// gated serves app, except that /slow loads the session, tells the test it
-// did, waits to be released, and then sets a key: a request in flight.
+// gated serves app, plus two requests in flight: /slow and /slowregen load
+// the session, tell the test they did, wait to be released, and then set a
+// key (/slow) or regenerate the session (/slowregen).
 func gated(loaded chan<- struct{}, release <-chan struct{}) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/", app())
-	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+	hold := func(r *http.Request) *vishnu.Session {
 		s := vishnu.FromContext(r.Context())
 		s.Load()
 		loaded <- struct{}{}
 		<-release
-		s.Set(r.FormValue("k"), "late")
+		return s
+	}
+	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+		hold(r).Set(r.FormValue("k"), "late")
 		w.Write([]byte("ok"))
+	})
+	mux.HandleFunc("/slowregen", func(w http.ResponseWriter, r *http.Request) {
+		report(w, hold(r).Regenerate())
 	})
 	return mux
 }

@@ -32,16 +32,7 @@ func (s *changeSpy) Commit(ctx context.Context, id string, c *vishnu.Change) err
 func TestRegenerateRacingLogoutStaysLoggedOut(t *testing.T) {
 	cfg, st := testConfig(newClock())
 	loaded, release := make(chan struct{}), make(chan struct{})
-	mux := http.NewServeMux()
-	mux.Handle("/", app())
-	mux.HandleFunc("/slowregen", func(w http.ResponseWriter, r *http.Request) {
-		s := vishnu.FromContext(r.Context())
-		s.Load()
-		loaded <- struct{}{}
-		<-release
-		report(w, s.Regenerate())
-	})
-	b := newBrowser(t, serve(t, newManager(t, cfg), mux))
+	b := newBrowser(t, serve(t, newManager(t, cfg), gated(loaded, release)))
 	b.expect("/set?k=user&v=ann", "ok")
 	cookie := b.cookie("vishnu")
 
@@ -238,16 +229,7 @@ func TestManyCookiesCostFewStoreLoads(t *testing.T) {
 func TestRegenerateKeepsConcurrentUpdates(t *testing.T) {
 	cfg, _ := testConfig(newClock())
 	loaded, release := make(chan struct{}), make(chan struct{})
-	mux := http.NewServeMux()
-	mux.Handle("/", app())
-	mux.HandleFunc("/slowregen", func(w http.ResponseWriter, r *http.Request) {
-		s := vishnu.FromContext(r.Context())
-		s.Load()
-		loaded <- struct{}{}
-		<-release
-		report(w, s.Regenerate())
-	})
-	b := newBrowser(t, serve(t, newManager(t, cfg), mux))
+	b := newBrowser(t, serve(t, newManager(t, cfg), gated(loaded, release)))
 	b.expect("/set?k=user&v=ann", "ok")
 	other := newBrowser(t, b.base)
 	other.setCookie("vishnu", b.cookie("vishnu"))
