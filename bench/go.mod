@@ -12,7 +12,7 @@ require (
 	github.com/labstack/echo/v4 v4.16.0
 	github.com/quasoft/memstore v0.0.0-20191010062613-2bce066d2b0b
 	github.com/valyala/fasthttp v1.51.0
-	github.com/vishnu-go/vishnu/core v0.0.0
+	github.com/vishnu-go/vishnu/core v0.1.0
 )
 
 require (

@@ -2,6 +2,6 @@ module github.com/vishnu-go/vishnu/examples
 
 go 1.26.0
 
-require github.com/vishnu-go/vishnu/core v0.0.0
+require github.com/vishnu-go/vishnu/core v0.1.0
 
 replace github.com/vishnu-go/vishnu/core => ../core

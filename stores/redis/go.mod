@@ -4,8 +4,8 @@ go 1.26.0
 
 require (
 	github.com/redis/go-redis/v9 v9.23.0
-	github.com/vishnu-go/vishnu/conformance v0.0.0
-	github.com/vishnu-go/vishnu/core v0.0.0
+	github.com/vishnu-go/vishnu/conformance v0.1.0
+	github.com/vishnu-go/vishnu/core v0.1.0
 )
 
 require (
