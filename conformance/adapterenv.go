@@ -80,13 +80,13 @@ func (e *env) Fatalf(format string, args ...any) {
 // config returns the Config the cases start from.
 func (e *env) config(store vishnu.Store) vishnu.Config {
 	cfg := vishnu.Config{
-		Store:        store,
-		Secret:       e.secret,
-		Cookie:       vishnu.CookieConfig{Insecure: true},
-		Timeout:      time.Hour,
-		ErrorHandler: errorResponse,
-		Logger:       slog.New(slog.NewTextHandler(&e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Clock:        e.clock.Now,
+		Store:         store,
+		Secret:        e.secret,
+		Cookie:        vishnu.CookieConfig{Insecure: true},
+		Timeout:       time.Hour,
+		ErrorResponse: errorResponse,
+		Logger:        slog.New(slog.NewTextHandler(&e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Clock:         e.clock.Now,
 	}
 	if isCookieStore(store) {
 		cfg.EncryptKey = randomBytes(vishnu.MinSecretLen)
@@ -130,18 +130,19 @@ func (e *env) startWith(store vishnu.Store, edit func(*vishnu.Config)) *browser 
 	}
 }
 
-// The error response the suite configures (Config.ErrorHandler).
+// The error response the suite configures (Config.ErrorResponse).
 const (
 	errorStatus = http.StatusServiceUnavailable
 	errorHeader = "X-Conformance-Error"
 	errorBody   = "conformance: the session is unavailable\n"
 )
 
-func errorResponse(w http.ResponseWriter, _ *http.Request, _ error) {
-	w.Header().Set(errorHeader, "1")
-	w.Header().Set("Content-Type", "text/plain")
-	w.WriteHeader(errorStatus)
-	_, _ = io.WriteString(w, errorBody)
+func errorResponse(context.Context, error) vishnu.ErrorResponse {
+	return vishnu.ErrorResponse{
+		Status: errorStatus,
+		Header: http.Header{errorHeader: {"1"}, "Content-Type": {"text/plain"}},
+		Body:   []byte(errorBody),
+	}
 }
 
 // clock is the managers' clock: the real time, moved forward by the cases.

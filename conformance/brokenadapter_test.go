@@ -45,37 +45,13 @@ func serveBuffered(t *testing.T, m *vishnu.Manager, h conformance.Handler) strin
 // that drops Commit's error instead of sending the error response.
 func serveIgnoringCommitErrors(t *testing.T, m *vishnu.Manager, h conformance.Handler) string {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tr := &naiveTransport{r: r, w: w}
-		s := m.Open(r.Context(), tr)
+		s := m.Open(r.Context(), vishnu.NewHTTPTransport(w, r))
 		resp := h(s, conformance.NewRequest(r))
 		_ = m.Commit(s) // the mistake
-		tr.wrote = true
 		_ = resp.Send(w)
+		m.Finish(s)
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
 
-type naiveTransport struct {
-	r     *http.Request
-	w     http.ResponseWriter
-	wrote bool
-}
-
-func (t *naiveTransport) Cookies(name string) []string {
-	var v []string
-	for _, c := range t.r.CookiesNamed(name) {
-		v = append(v, c.Value)
-	}
-	return v
-}
-
-func (t *naiveTransport) SetCookie(c *http.Cookie) error {
-	if t.wrote {
-		return vishnu.ErrHeadersWritten
-	}
-	http.SetCookie(t.w, c)
-	return nil
-}
-
-func (t *naiveTransport) HeadersWritten() bool { return t.wrote }

@@ -50,8 +50,8 @@ func TestASVS_TokensAreRandom256Bits(t *testing.T) {
 		b.expect("/set?k=a&v=1", "ok")
 		v := b.cookie("vishnu")
 		raw, err := base64.RawURLEncoding.DecodeString(v)
-		// version, 32-byte token, 8-byte expiry, 32-byte MAC
-		if err != nil || len(raw) != 1+32+8+32 {
+		// version, 32-byte token, 8-byte expiry, 4-byte lifetime, 32-byte MAC
+		if err != nil || len(raw) != 1+32+8+4+32 {
 			t.Fatalf("cookie of %d bytes: %v", len(raw), err)
 		}
 		cookies[string(raw[1:33])] = true

@@ -19,8 +19,13 @@ import (
 // back. Layout, before base64url without padding:
 //
 //	version (1) | body | HMAC-SHA256 (32)
-//	body = token (32) | expiry (8, Unix seconds) | payload        without a key
-//	body = nonce (12) | AES-256-GCM(token | expiry | payload)     with a key
+//	body = token (32) | expiry (8) | lifetime (4) | payload        without a key
+//	body = nonce (12) | AES-256-GCM(token | expiry | lifetime | payload)  with a key
+//
+// expiry is in Unix seconds; lifetime is the seconds from the last refresh
+// of the expiry to the expiry, so that the server can tell how long the
+// session has been idle and enforce the timeout in force now, not the one
+// in force when the cookie was made.
 //
 // The MAC covers the cookie name, the version and the body, so a value
 // cannot be moved to another cookie, and it is checked (in constant time)
@@ -32,8 +37,9 @@ import (
 const (
 	tokenSize      = 32
 	expirySize     = 8
+	lifetimeSize   = 4
 	macSize        = sha256.Size
-	codecVersion   = 1
+	codecVersion   = 2
 	maxCookieBytes = 4096 // what browsers keep of name=value
 )
 
@@ -143,8 +149,8 @@ func newCodec(name string, secrets, keys [][]byte) (*codec, error) {
 }
 
 // encode returns the cookie value for a session.
-func (c *codec) encode(t *token, expires time.Time, payload []byte) (string, error) {
-	plainLen := tokenSize + expirySize + len(payload)
+func (c *codec) encode(t *token, expires, refreshed time.Time, payload []byte) (string, error) {
+	plainLen := tokenSize + expirySize + lifetimeSize + len(payload)
 	n := 1 + plainLen + macSize
 	if len(c.aeads) > 0 {
 		n += c.aeads[0].NonceSize() + c.aeads[0].Overhead()
@@ -152,7 +158,7 @@ func (c *codec) encode(t *token, expires time.Time, payload []byte) (string, err
 	buf := make([]byte, 1, n)
 	buf[0] = codecVersion
 	if len(c.aeads) == 0 {
-		buf = appendPlain(buf, t, expires, payload)
+		buf = appendPlain(buf, t, expires, refreshed, payload)
 	} else {
 		a := c.aeads[0]
 		nonce := buf[1 : 1+a.NonceSize()]
@@ -161,24 +167,28 @@ func (c *codec) encode(t *token, expires time.Time, payload []byte) (string, err
 		}
 		buf = buf[:1+len(nonce)]
 		// Seal in place: the plaintext is laid where the ciphertext goes.
-		plain := appendPlain(buf[len(buf):], t, expires, payload)
+		plain := appendPlain(buf[len(buf):], t, expires, refreshed, payload)
 		buf = a.Seal(buf, nonce, plain, []byte(c.name))
 	}
 	buf = c.signers[0].sum(buf, c.prefix, buf)
 	return b64.EncodeToString(buf), nil
 }
 
-func appendPlain(b []byte, t *token, expires time.Time, payload []byte) []byte {
+func appendPlain(b []byte, t *token, expires, refreshed time.Time, payload []byte) []byte {
 	b = append(b, t[:]...)
 	b = binary.BigEndian.AppendUint64(b, uint64(expires.Unix()))
+	// A lifetime never exceeds MaxTimeout (under 2^32 seconds).
+	life := max(0, expires.Unix()-refreshed.Unix())
+	b = binary.BigEndian.AppendUint32(b, uint32(min(life, 1<<32-1)))
 	return append(b, payload...)
 }
 
 // decoded is what a valid cookie carries.
 type decoded struct {
-	token   token
-	expires time.Time
-	payload []byte
+	token     token
+	expires   time.Time
+	refreshed time.Time // when expires was set
+	payload   []byte
 	// stale is set when the value was made with a previous secret or key,
 	// so that it gets re-issued under the current ones.
 	stale bool
@@ -188,7 +198,7 @@ type decoded struct {
 // that is not a valid, unexpired value made for this cookie name; it never
 // says why, since the answer is the same ("no session") for every reason.
 func (c *codec) decode(value string, now time.Time) (d decoded, ok bool) {
-	if len(value) > maxCookieBytes || len(value) < b64.EncodedLen(1+tokenSize+expirySize+macSize) {
+	if len(value) > maxCookieBytes || len(value) < b64.EncodedLen(1+tokenSize+expirySize+lifetimeSize+macSize) {
 		return d, false
 	}
 	raw, err := b64.DecodeString(value)
@@ -226,15 +236,16 @@ func (c *codec) decode(value string, now time.Time) (d decoded, ok bool) {
 			return d, false
 		}
 	}
-	if len(plain) < tokenSize+expirySize {
+	if len(plain) < tokenSize+expirySize+lifetimeSize {
 		return d, false
 	}
 	copy(d.token[:], plain)
 	exp := int64(binary.BigEndian.Uint64(plain[tokenSize:]))
-	d.expires = time.Unix(exp, 0)
+	life := int64(binary.BigEndian.Uint32(plain[tokenSize+expirySize:]))
+	d.expires, d.refreshed = time.Unix(exp, 0), time.Unix(exp-life, 0)
 	if !now.Before(d.expires) {
 		return d, false
 	}
-	d.payload = plain[tokenSize+expirySize:]
+	d.payload = plain[tokenSize+expirySize+lifetimeSize:]
 	return d, true
 }

@@ -15,11 +15,11 @@ func BenchmarkCodec(b *testing.B) {
 		payload []byte
 	}{{"sign", false, nil}, {"seal", true, payload}} {
 		c := testCodec(b, tc.encrypt)
-		v, _ := c.encode(&tok, exp, tc.payload)
+		v, _ := c.encode(&tok, exp, testNow, tc.payload)
 		b.Run(tc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := c.encode(&tok, exp, tc.payload); err != nil {
+				if _, err := c.encode(&tok, exp, testNow, tc.payload); err != nil {
 					b.Fatal(err)
 				}
 			}

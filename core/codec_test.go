@@ -32,7 +32,7 @@ func TestCodecRoundTripAndEveryAlterationRejected(t *testing.T) {
 		c := testCodec(t, encrypt)
 		tok, _ := newToken()
 		exp := testNow.Add(time.Hour)
-		v, err := c.encode(&tok, exp, []byte("payload"))
+		v, err := c.encode(&tok, exp, testNow, []byte("payload"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -74,14 +74,14 @@ func (c *codec) keys() [][]byte {
 func TestCodecRotation(t *testing.T) {
 	old := testCodec(t, true)
 	tok, _ := newToken()
-	v, _ := old.encode(&tok, testNow.Add(time.Hour), nil)
+	v, _ := old.encode(&tok, testNow.Add(time.Hour), testNow, nil)
 	newKey := []byte("a new key, thirty-two bytes long")
 	rotated, _ := newCodec("vishnu", [][]byte{newKey, testSecretA}, [][]byte{newKey, testSecretB})
 	d, ok := rotated.decode(v, testNow)
 	if !ok || !d.stale || d.token != tok {
 		t.Fatalf("old cookie under rotated codec: ok=%v stale=%v", ok, d.stale)
 	}
-	v2, _ := rotated.encode(&tok, testNow.Add(time.Hour), nil)
+	v2, _ := rotated.encode(&tok, testNow.Add(time.Hour), testNow, nil)
 	if d, ok := rotated.decode(v2, testNow); !ok || d.stale {
 		t.Fatal("a current cookie must not be stale")
 	}

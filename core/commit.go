@@ -6,12 +6,124 @@ import (
 	"time"
 )
 
+// Committing a session is decided in one pure function, planCommit, and
+// carried out by another, commitLocked. The decision's inputs are the
+// session's state in a commitState; its output, a commitPlan, says what to
+// write to the store, with which expiry, and whether a cookie goes out.
+//
+// The combinations of state that can occur:
+//   - stored is false for a new session (no valid cookie came, or it was
+//     destroyed in this request); dirty may be set, flashesRead is not (a
+//     new session has no flashes to read), newTimeout only with dirty.
+//   - stored is true for a session loaded from its cookie (and record);
+//     any of dirty, flashesRead, newTimeout (only with dirty) and stale may
+//     be set.
+//   - closed may be set with any of them: Save after the commit point, and
+//     the late commit of Finish.
+//
+// commit_test.go tables the decision over these combinations.
+
+// commitState is everything planCommit reads.
+type commitState struct {
+	explicit    bool // Save or Regenerate, rather than the commit point
+	autoSave    bool
+	inCookie    bool // the cookie store
+	stored      bool // a record (or, for the cookie store, a cookie) exists
+	dirty       bool // application changes are pending
+	flashesRead bool // flashes were read: their deletion is committed even unsaved
+	newTimeout  bool // the pending timeout differs from the stored one
+	stale       bool // the cookie was made with a previous secret or key
+	closed      bool // the commit point has passed: no cookie can be sent
+
+	now        time.Time
+	pendingTTL time.Duration // lifetime under the pending timeout
+	storedTTL  time.Duration // lifetime under the stored timeout
+	limit      time.Time     // where the absolute timeout ends; zero for none
+	expires    time.Time     // the expiry the cookie carries now
+	refreshed  time.Time     // when the cookie's expiry was last pushed back
+}
+
+// writeKind is what a commit writes to the store.
+type writeKind uint8
+
+const (
+	writeNone   writeKind = iota
+	writeCreate           // a new record, whole (Save)
+	writeChange           // a Change to the stored record
+	writeTouch            // the stored record's expiry only
+	writeCookie           // the cookie store: the record goes in the cookie
+)
+
+// commitPlan is what planCommit decides.
+type commitPlan struct {
+	write     writeKind
+	withData  bool      // the application's changes are written
+	expires   time.Time // the new expiry of the record and cookie
+	refreshed time.Time // when that expiry was set (now, or unchanged)
+	cookie    bool      // a new cookie is sent
+	err       error     // ErrHeadersWritten: the change cannot be delivered
+}
+
+// planCommit decides a commit. Nothing is written when nothing changed, and
+// expiry is pushed back only once a tenth of the session's lifetime has
+// passed since the last time, so that a busy session is not rewritten on
+// every request.
+func planCommit(in commitState) commitPlan {
+	withData := in.dirty && (in.explicit || in.autoSave)
+	change := withData || in.flashesRead
+	if !in.stored && !withData {
+		return commitPlan{} // a new session that holds nothing worth keeping
+	}
+	// Expiry follows the timeout that will be stored: an unsaved
+	// SetTimeout moves nothing.
+	ttl := in.storedTTL
+	if withData {
+		ttl = in.pendingTTL
+	}
+	expires := in.now.Add(ttl)
+	if !in.limit.IsZero() && expires.After(in.limit) {
+		expires = in.limit
+	}
+	// Refresh once a tenth of the lifetime has passed since the last time,
+	// or at once when the cookie outlives what the timeout now allows.
+	refresh := !in.stored || (withData && in.newTimeout) ||
+		expires.Sub(in.expires) > ttl/10 || in.expires.After(expires)
+	cookie := refresh || in.stale || (in.inCookie && change)
+	if cookie && in.closed {
+		if !in.stored || (in.inCookie && change) {
+			return commitPlan{err: ErrHeadersWritten}
+		}
+		// The record can still be written, and its expiry brought forward
+		// if the timeout was shortened; the cookie waits for a later
+		// request, which refreshes both. (The cookie store cannot refresh
+		// without its cookie.)
+		refresh, cookie = expires.Before(in.expires) && !in.inCookie, false
+	}
+	p := commitPlan{withData: withData, expires: in.expires, refreshed: in.refreshed, cookie: cookie}
+	if refresh {
+		p.expires, p.refreshed = expires, in.now
+	}
+	switch {
+	case !in.stored:
+		p.write = writeCreate
+	case in.inCookie:
+		if cookie {
+			p.write = writeCookie
+		}
+	case change:
+		p.write = writeChange
+	case refresh:
+		p.write = writeTouch
+	}
+	if p.write == writeNone && !p.cookie {
+		return commitPlan{}
+	}
+	return p
+}
+
 // commitLocked makes the session durable: it is called at the commit point
 // of the request (explicit false: application changes are written only with
-// AutoSave) and by Save (explicit true). It writes nothing when nothing
-// changed, and refreshes expiry only once a tenth of the session's lifetime
-// has passed since the last refresh, so that a busy session is not rewritten
-// on every request.
+// AutoSave) and by Save (explicit true).
 func (s *Session) commitLocked(explicit bool) error {
 	if !s.loaded {
 		return nil // never used in this request
@@ -20,51 +132,48 @@ func (s *Session) commitLocked(explicit bool) error {
 		return s.loadErr
 	}
 	m := s.m
-	writeData := s.dirty && (explicit || m.cfg.AutoSave)
-	hasChange := writeData || len(s.consumed) > 0
-	if !s.stored && !writeData {
-		return nil // a new session that holds nothing worth keeping
-	}
-
-	// Expiry follows the timeout that will be stored: an unsaved
-	// SetTimeout moves nothing.
-	timeout, newTO := s.savedTimeout, false
-	if writeData {
-		timeout, newTO = s.timeout, s.timeout != s.savedTimeout
-	}
 	now := m.cfg.Clock()
-	ttl := m.ttl(timeout)
-	expires := now.Add(ttl)
+	in := commitState{
+		explicit:    explicit,
+		autoSave:    m.cfg.AutoSave,
+		inCookie:    m.inCookie,
+		stored:      s.stored,
+		dirty:       s.dirty,
+		flashesRead: len(s.consumed) > 0,
+		newTimeout:  s.timeout != s.savedTimeout,
+		stale:       s.stale,
+		closed:      s.closed,
+		now:         now,
+		pendingTTL:  m.ttl(s.timeout),
+		storedTTL:   m.ttl(s.savedTimeout),
+		expires:     s.expires,
+		refreshed:   s.refreshed,
+	}
 	if m.cfg.AbsoluteTimeout > 0 {
-		if limit := createdAt(s.fields).Add(m.cfg.AbsoluteTimeout); expires.After(limit) {
-			expires = limit
+		in.limit = createdAt(s.fields).Add(m.cfg.AbsoluteTimeout)
+	}
+	p := planCommit(in)
+	if p.err != nil {
+		if !s.lateLogged { // Save, then the late commit, fail alike
+			s.lateLogged = true
+			m.cfg.Logger.ErrorContext(s.ctx, "vishnu: session changed after the response started; change not saved", "err", p.err)
 		}
+		return p.err
 	}
-	// Refresh once a tenth of the lifetime has passed since the last time,
-	// or at once when the cookie outlives what the timeout now allows.
-	refresh := !s.stored || newTO || expires.Sub(s.expires) > ttl/10 || s.expires.After(expires)
-	sendCookie := refresh || s.stale || (m.inCookie && hasChange)
-	if sendCookie && s.t.HeadersWritten() {
-		if !s.stored || (m.inCookie && hasChange) {
-			if !s.lateLogged { // Save, then the commit at the end, fail alike
-				s.lateLogged = true
-				m.cfg.Logger.ErrorContext(s.ctx, "vishnu: session changed after the response started; change not saved", "err", ErrHeadersWritten)
-			}
-			return ErrHeadersWritten
-		}
-		// The record can still be written, and its expiry brought forward
-		// if the timeout was shortened; the cookie waits for a later
-		// request, which refreshes both.
-		refresh, sendCookie = expires.Before(s.expires), false
-	}
-	if !refresh {
-		expires = s.expires
-	}
-	if !hasChange && !refresh && !sendCookie {
+	if p.write == writeNone && !p.cookie {
 		return nil
 	}
+	timeout := s.savedTimeout
+	if p.withData {
+		timeout = s.timeout
+	}
+	return s.execute(p, timeout, explicit)
+}
 
-	c := s.change(writeData, expires)
+// execute carries out a plan.
+func (s *Session) execute(p commitPlan, timeout time.Duration, explicit bool) error {
+	m := s.m
+	c := s.change(p.withData, p.expires)
 	if !s.hasTok {
 		t, err := newToken()
 		if err != nil {
@@ -78,22 +187,25 @@ func (s *Session) commitLocked(explicit bool) error {
 
 	var payload []byte
 	var err error
-	switch {
-	case !s.stored:
+	switch p.write {
+	case writeCreate:
 		payload = EncodeRecord(s.fields)
 		if !m.inCookie {
-			err = m.cfg.Store.Save(s.ctx, s.id, payload, expires)
+			err = m.cfg.Store.Save(s.ctx, s.id, payload, p.expires)
 		}
-	case m.inCookie && hasChange:
-		payload, err = c.Apply(s.payload)
-	case m.inCookie:
+	case writeCookie:
 		payload = s.payload
-	case hasChange || refresh:
-		err = s.persist(&c, hasChange)
+		if c.Replace || len(c.Set)+len(c.Delete) > 0 {
+			payload, err = c.Apply(s.payload)
+		}
+	case writeChange:
+		err = s.persist(&c)
+	case writeTouch:
+		err = s.touch(&c)
 	}
 	if errors.Is(err, ErrNotFound) {
 		m.cfg.Logger.InfoContext(s.ctx, "vishnu: session destroyed or expired before its changes were committed; changes dropped")
-		s.startNew(now)
+		s.startNew(m.cfg.Clock())
 		if explicit {
 			return ErrSessionGone
 		}
@@ -103,41 +215,78 @@ func (s *Session) commitLocked(explicit bool) error {
 		return fmt.Errorf("vishnu: save session: %w", err)
 	}
 
-	if sendCookie {
+	if p.cookie {
 		if !m.inCookie {
 			payload = nil // the record is in the store; the cookie holds the token
 		}
-		v, err := m.codec.encode(&s.tok, expires, payload)
+		v, err := m.codec.encode(&s.tok, p.expires, p.refreshed, payload)
 		if err != nil {
 			return fmt.Errorf("vishnu: encode cookie: %w", err)
 		}
 		if m.inCookie && len(m.cfg.Cookie.Name)+1+len(v) > maxCookieBytes {
 			return fmt.Errorf("%w: %d bytes", ErrCookieTooLarge, len(m.cfg.Cookie.Name)+1+len(v))
 		}
-		if err := s.sendCookie(v, timeout, expires); err != nil {
-			return err
-		}
-		s.expires, s.stale = expires, false
+		s.outLine = m.cookieLine(v, timeout, p.expires)
+		s.expires, s.refreshed, s.stale = p.expires, p.refreshed, false
 	}
 	s.stored, s.consumed = true, nil
 	if m.inCookie {
 		s.payload = payload
 	}
-	if writeData {
+	if p.withData {
 		s.pending, s.replace, s.dirty, s.savedTimeout = nil, false, false, s.timeout
 	}
 	return nil
 }
 
+// commitPointLocked runs the commit point once: it commits, closes the
+// commit window and puts the cookie on the response. A commit point that
+// panicked (a store or logger that panics) is not run again: the request
+// that recovers from the panic gets the error response.
+func (s *Session) commitPointLocked() error {
+	if s.closed {
+		return s.commitErr
+	}
+	if s.committing {
+		s.closed, s.commitErr = true, errCommitAborted
+		return s.commitErr
+	}
+	s.committing = true
+	err := s.commitLocked(false)
+	if err == nil && s.state != nil {
+		err = s.failure
+	}
+	if s.state != nil {
+		s.logUnsavedLocked()
+	}
+	s.closed, s.commitErr = true, err
+	if err == nil && s.outLine != "" {
+		s.m.setCookie(s.t, s.outLine)
+	}
+	return err
+}
+
+// errCommitAborted is the commit point's result when it panicked.
+var errCommitAborted = errors.New("vishnu: session commit interrupted by a panic")
+
+// logUnsavedLocked says, once per request, that changes were dropped
+// because AutoSave is off and Save was not called.
+func (s *Session) logUnsavedLocked() {
+	if s.dirty && !s.m.cfg.AutoSave && !s.unsavedLogged {
+		s.unsavedLogged = true
+		s.m.cfg.Logger.DebugContext(s.ctx, "vishnu: session changed but not saved (AutoSave is off and Save was not called); changes dropped")
+	}
+}
+
 // change returns the Change that commits what this request did to a stored
-// session: its application changes when writeData is set, and always the
+// session: its application changes when withData is set, and always the
 // flashes it read (unless set anew, which replaces them anyway).
-func (s *Session) change(writeData bool, expires time.Time) Change {
+func (s *Session) change(withData bool, expires time.Time) Change {
 	c := Change{Create: !s.stored, Expires: expires}
 	if !s.stored {
 		return c // a new record is written whole
 	}
-	if writeData {
+	if withData {
 		c.Replace = s.replace
 		for k, v := range s.pending {
 			if v == nil {
@@ -148,7 +297,7 @@ func (s *Session) change(writeData bool, expires time.Time) Change {
 		}
 	}
 	for _, k := range s.consumed {
-		if _, changed := s.pending[k]; !writeData || !changed {
+		if _, changed := s.pending[k]; !withData || !changed {
 			c.Delete = append(c.Delete, k)
 		}
 	}
@@ -156,13 +305,10 @@ func (s *Session) change(writeData bool, expires time.Time) Change {
 }
 
 // persist writes a change to an existing record in the strongest way the
-// store offers: Touch when only the expiry moves, Commit when the store can
-// merge atomically, and load-apply-save otherwise.
-func (s *Session) persist(c *Change, hasChange bool) error {
+// store offers: Commit when the store can merge atomically, and
+// load-apply-save otherwise.
+func (s *Session) persist(c *Change) error {
 	m, id := s.m, s.id
-	if !hasChange && m.toucher != nil {
-		return m.toucher.Touch(s.ctx, id, c.Expires)
-	}
 	if m.committer != nil {
 		return m.committer.Commit(s.ctx, id, c)
 	}
@@ -175,4 +321,13 @@ func (s *Session) persist(c *Change, hasChange bool) error {
 		return err
 	}
 	return m.cfg.Store.Save(s.ctx, id, rec, c.Expires)
+}
+
+// touch moves a stored record's expiry: with Touch where the store has it,
+// else as an empty change.
+func (s *Session) touch(c *Change) error {
+	if s.m.toucher != nil {
+		return s.m.toucher.Touch(s.ctx, s.id, c.Expires)
+	}
+	return s.persist(c)
 }

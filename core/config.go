@@ -1,6 +1,7 @@
 package vishnu
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -65,10 +66,14 @@ type Config struct {
 	// dropped. Optional. Default is false.
 	AutoSave bool
 
-	// ErrorHandler writes the response of a request whose session could not
-	// be loaded or committed (the store is down, the cookie-store data is
-	// too large). Optional. Default is a plain-text 500 Internal Server Error.
-	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
+	// ErrorResponse returns the response sent in place of the handler's
+	// when the session could not be loaded or committed (the store is down,
+	// the cookie-store data is too large, a logout could not be recorded),
+	// for every framework alike; ctx is the request's. It may be called
+	// concurrently. An adapter may offer a hook of its framework's own
+	// types beside it. Optional. Default is a plain-text 500 Internal
+	// Server Error.
+	ErrorResponse func(ctx context.Context, err error) ErrorResponse
 
 	// Logger receives diagnostics: rejected cookies at Debug level, store
 	// failures at Error level. Optional. Default is slog.Default().
@@ -166,8 +171,8 @@ func (c Config) withDefaults() (Config, error) {
 	if c.BrowserSessionTimeout == 0 {
 		c.BrowserSessionTimeout = 24 * time.Hour
 	}
-	if c.ErrorHandler == nil {
-		c.ErrorHandler = defaultErrorHandler
+	if c.ErrorResponse == nil {
+		c.ErrorResponse = defaultErrorResponse
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -193,8 +198,8 @@ func (c CookieConfig) withDefaults() (CookieConfig, error) {
 	if !validCookieName(c.Name) {
 		return c, configErr("Cookie.Name", "%q is not a valid cookie name (RFC 6265 token)", c.Name)
 	}
-	if strings.ContainsAny(c.Path, ";\x00\r\n") || !strings.HasPrefix(c.Path, "/") {
-		return c, configErr("Cookie.Path", "%q must start with / and hold no ';' or control characters", c.Path)
+	if !validCookiePath(c.Path) {
+		return c, configErr("Cookie.Path", "%q must start with / and hold only printable ASCII other than ';' (net/http would drop the rest, widening the cookie)", c.Path)
 	}
 	if strings.ContainsAny(c.Domain, "; \t\x00\r\n") {
 		return c, configErr("Cookie.Domain", "%q is not a valid domain", c.Domain)
@@ -229,6 +234,16 @@ func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
+// validCookiePath reports whether net/http sends path as it is.
+func validCookiePath(path string) bool {
+	for i := 0; i < len(path); i++ {
+		if b := path[i]; b < 0x20 || b >= 0x7f || b == ';' {
+			return false
+		}
+	}
+	return strings.HasPrefix(path, "/")
+}
+
 // validCookieName reports whether name is an RFC 6265 token.
 func validCookieName(name string) bool {
 	for i := 0; i < len(name); i++ {
@@ -240,6 +255,13 @@ func validCookieName(name string) bool {
 	return name != ""
 }
 
-func defaultErrorHandler(w http.ResponseWriter, _ *http.Request, _ error) {
-	http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+func defaultErrorResponse(context.Context, error) ErrorResponse {
+	return ErrorResponse{
+		Status: http.StatusInternalServerError,
+		Header: http.Header{
+			"Content-Type":           {"text/plain; charset=utf-8"},
+			"X-Content-Type-Options": {"nosniff"},
+		},
+		Body: []byte(http.StatusText(http.StatusInternalServerError) + "\n"),
+	}
 }

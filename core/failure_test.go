@@ -1,6 +1,7 @@
 package vishnu_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -13,9 +14,9 @@ import (
 func TestStoreDownGivesTheErrorResponseNotALogout(t *testing.T) {
 	cfg, st := testConfig(newClock())
 	var seen error
-	cfg.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+	cfg.ErrorResponse = func(_ context.Context, err error) vishnu.ErrorResponse {
 		seen = err
-		http.Error(w, "sessions unavailable", http.StatusServiceUnavailable)
+		return vishnu.ErrorResponse{Status: http.StatusServiceUnavailable, Body: []byte("sessions unavailable")}
 	}
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Handler", "partial")

@@ -15,7 +15,7 @@ func FuzzDecodeCookie(f *testing.F) {
 	genuine := map[string]bool{}
 	for _, c := range []*codec{signed, sealed} {
 		for _, payload := range [][]byte{nil, []byte("data"), EncodeRecord(map[string][]byte{"k": []byte("v")})} {
-			v, err := c.encode(&tok, testNow.Add(time.Hour), payload)
+			v, err := c.encode(&tok, testNow.Add(time.Hour), testNow, payload)
 			if err != nil {
 				f.Fatal(err)
 			}

@@ -2,9 +2,9 @@ package vishnu
 
 import (
 	"context"
+	"errors"
 	"net/http"
-	"strconv"
-	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -17,7 +17,8 @@ type Manager struct {
 	committer Committer // nil when the store lacks the capability
 	toucher   Toucher   // likewise
 
-	cookieAttrs string // "; Path=/; HttpOnly; Secure; SameSite=Lax", and so on
+	cookieAttrs string      // "; Path=/; HttpOnly; Secure; SameSite=Lax", and so on
+	warnedPlain atomic.Bool // the Secure-cookie-over-plain-HTTP warning was logged
 }
 
 // New validates cfg and returns a Manager. Every configuration mistake is
@@ -37,13 +38,11 @@ func New(cfg Config) (*Manager, error) {
 		return nil, err
 	}
 	m := &Manager{cfg: cfg, codec: c}
-	// The attributes that every cookie carries, formatted by net/http once.
-	const probe = "x"
-	line := m.cookie(probe, UntilBrowserCloses, time.Time{}).String()
-	m.cookieAttrs = strings.TrimPrefix(line, cfg.Cookie.Name+"="+probe)
-	if cfg.Cookie.Domain != "" && !strings.Contains(m.cookieAttrs, "; Domain=") {
-		return nil, configErr("Cookie.Domain", "%q is not a valid cookie domain", cfg.Cookie.Domain)
+	attrs, ok := m.formatAttrs()
+	if !ok {
+		return nil, configErr("Cookie", "net/http would alter Path %q or Domain %q; the cookie would not be the one configured", cfg.Cookie.Path, cfg.Cookie.Domain)
 	}
+	m.cookieAttrs = attrs
 	if _, ok := cfg.Store.(*cookieStore); ok {
 		m.inCookie = true
 		if keys == nil {
@@ -55,44 +54,119 @@ func New(cfg Config) (*Manager, error) {
 	return m, nil
 }
 
-// Transport is how a session reaches the cookie of the request it belongs
-// to. The net/http middleware provides one; an adapter for a framework that
-// is not built on net/http implements it and calls Open and Commit.
-type Transport interface {
-	// Cookies returns the values of the request's cookies with this name
-	// (a browser may send several).
-	Cookies(name string) []string
-	// SetCookie sets c on the response, replacing a cookie of the same
-	// name set earlier in this response. It returns ErrHeadersWritten when
-	// the response headers have been sent.
-	SetCookie(c *http.Cookie) error
-	// HeadersWritten reports whether the response headers have been sent.
-	HeadersWritten() bool
-}
-
-// Open returns the session of one request. Nothing is read (not even the
-// cookie) until the session is first used. ctx is used for store calls.
+// Open returns the session of one request, which reaches the request through
+// t. Nothing is read (not even the cookie) until the session is first used.
+// ctx is used for store calls; put the session in the context the handler
+// sees with NewContext. Core's net/http middleware does all of this itself;
+// Open is for adapters (see Transport).
 func (m *Manager) Open(ctx context.Context, t Transport) *Session {
 	s := new(Session)
 	s.init(m, ctx, t)
 	return s
 }
 
-// Commit is the commit point of a request: adapters call it just before the
-// response headers are sent. It persists the session if AutoSave is on and
-// it changed, refreshes its expiry when due, and sets the cookie. An error
-// means the request must get the error response instead of its own.
-// Calling it after the headers were sent commits what still can be.
+// Commit is the commit point of a request: an adapter calls it just before
+// the response headers are sent, on the goroutine that sends them. It
+// persists the session if AutoSave is on and it changed, refreshes its
+// expiry when due, and sets the session cookie (with Vary: Cookie and a
+// private Cache-Control) through the session's Transport.
+//
+// From then on, a change that would need a new cookie fails with
+// ErrHeadersWritten, whatever the Transport. Only the first call commits;
+// later calls return its result.
+//
+// An error means the request must be answered with m.ErrorResponse(s, err)
+// instead of the handler's response; nothing was set on the response.
 func (m *Manager) Commit(s *Session) error {
+	if s == nil {
+		return nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.commitLocked(false)
+	return s.commitPointLocked()
 }
 
-// HandleError writes the configured error response for err, after logging it.
+// Finish ends a request after its handler has returned: it persists the
+// changes made after the commit point that need no cookie (with AutoSave),
+// and logs those that could not be kept. Adapters call it last, after
+// Commit; it never changes the response.
+func (m *Manager) Finish(s *Session) {
+	if s == nil || !s.used.Load() {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.closed || s.commitErr != nil {
+		return // Commit not called, or the error response went out
+	}
+	if err := s.commitLocked(false); err != nil && !errors.Is(err, ErrHeadersWritten) { // that one is logged already
+		m.cfg.Logger.ErrorContext(s.ctx, "vishnu: session commit after the response started failed", "err", err)
+	}
+	s.logUnsavedLocked()
+}
+
+// ErrorResponse is the response sent in place of the handler's when the
+// session could not be loaded or committed (see Config.ErrorResponse).
+type ErrorResponse struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// ErrorResponse logs err and returns the response to send for it in place
+// of the handler's: the configured one (Config.ErrorResponse), with a
+// Cache-Control of no-store and the session's pending cookie (such as the
+// deletion cookie of a logout, which goes out even when the request fails)
+// added. s may be nil. Adapters send it through their framework's own error
+// path, without the headers the handler set.
+func (m *Manager) ErrorResponse(s *Session, err error) ErrorResponse {
+	if s == nil {
+		return m.errorResponse(context.Background(), err, "")
+	}
+	s.mu.Lock()
+	line := s.outLine
+	s.mu.Unlock()
+	return m.errorResponse(s.ctx, err, line)
+}
+
+func (m *Manager) errorResponse(ctx context.Context, err error, cookieLine string) ErrorResponse {
+	m.cfg.Logger.ErrorContext(ctx, "vishnu: session unavailable", "err", err)
+	resp := m.cfg.ErrorResponse(ctx, err)
+	if resp.Status < 100 || resp.Status > 999 {
+		resp.Status = http.StatusInternalServerError
+	}
+	resp.Header = resp.Header.Clone()
+	if resp.Header == nil {
+		resp.Header = make(http.Header)
+	}
+	resp.Header.Set("Cache-Control", "no-store")
+	if cookieLine != "" {
+		resp.Header.Add("Set-Cookie", cookieLine)
+		resp.Header.Add("Vary", "Cookie")
+	}
+	return resp
+}
+
+// HandleError writes m's error response for err to w: a handler on net/http
+// calls it when a session method fails and it has no better answer of its
+// own. (The session's cookie, if any, is set by the middleware as usual.)
 func (m *Manager) HandleError(w http.ResponseWriter, r *http.Request, err error) {
-	m.cfg.Logger.ErrorContext(r.Context(), "vishnu: session unavailable", "err", err)
-	m.cfg.ErrorHandler(w, r, err)
+	writeErrorResponse(w, m.errorResponse(r.Context(), err, ""))
+}
+
+// writeErrorResponse writes resp to w. Its Set-Cookie and Vary lines are
+// added to those already set; its other headers replace theirs.
+func writeErrorResponse(w http.ResponseWriter, resp ErrorResponse) {
+	h := w.Header()
+	for k, v := range resp.Header {
+		if k == "Set-Cookie" || k == "Vary" {
+			h[k] = append(h[k], v...)
+		} else {
+			h[k] = append([]string(nil), v...)
+		}
+	}
+	w.WriteHeader(resp.Status)
+	_, _ = w.Write(resp.Body)
 }
 
 // CookieName returns the name of m's cookie.
@@ -104,67 +178,4 @@ func (m *Manager) ttl(timeout time.Duration) time.Duration {
 		return m.cfg.BrowserSessionTimeout
 	}
 	return timeout
-}
-
-// sendCookie sets the session cookie with this value on the response; an
-// empty value deletes it. On net/http the header line is written directly:
-// the attributes were formatted (and checked) once by New.
-func (s *Session) sendCookie(value string, timeout time.Duration, expires time.Time) error {
-	m := s.m
-	if t, ok := s.t.(*httpTransport); ok {
-		return t.setCookieLine(m.cfg.Cookie.Name, m.cookieLine(value, timeout, expires))
-	}
-	return s.t.SetCookie(m.cookie(value, timeout, expires))
-}
-
-// cookieLine formats the Set-Cookie line that m.cookie describes.
-func (m *Manager) cookieLine(value string, timeout time.Duration, expires time.Time) string {
-	var b strings.Builder
-	b.Grow(len(m.cfg.Cookie.Name) + len(value) + len(m.cookieAttrs) + 80)
-	b.WriteString(m.cfg.Cookie.Name)
-	b.WriteByte('=')
-	b.WriteString(value)
-	var buf [32]byte
-	switch {
-	case value == "":
-		b.WriteString("; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0")
-	case timeout != UntilBrowserCloses:
-		b.WriteString("; Expires=")
-		b.Write(expires.UTC().AppendFormat(buf[:0], http.TimeFormat))
-		b.WriteString("; Max-Age=")
-		b.Write(strconv.AppendInt(buf[:0], int64(m.maxAge(expires)), 10))
-	}
-	b.WriteString(m.cookieAttrs)
-	return b.String()
-}
-
-// maxAge is the Max-Age of a cookie that expires at expires: at least one
-// second, since 0 would delete it.
-func (m *Manager) maxAge(expires time.Time) int {
-	return max(1, int(expires.Sub(m.cfg.Clock()).Round(time.Second)/time.Second))
-}
-
-// cookie returns the cookie for a session value that expires at expires.
-// An empty value makes a cookie that deletes the session cookie.
-func (m *Manager) cookie(value string, timeout time.Duration, expires time.Time) *http.Cookie {
-	cc := &m.cfg.Cookie
-	c := &http.Cookie{
-		Name:        cc.Name,
-		Value:       value,
-		Path:        cc.Path,
-		Domain:      cc.Domain,
-		Secure:      !cc.Insecure,
-		HttpOnly:    !cc.ScriptReadable,
-		SameSite:    cc.SameSite,
-		Partitioned: cc.Partitioned,
-	}
-	switch {
-	case value == "":
-		c.MaxAge = -1
-		c.Expires = time.Unix(1, 0)
-	case timeout != UntilBrowserCloses:
-		c.Expires = expires.UTC()
-		c.MaxAge = m.maxAge(expires)
-	}
-	return c
 }

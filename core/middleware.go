@@ -6,9 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/textproto"
-	"strings"
-	"sync/atomic"
 )
 
 // errResponseReplaced is what the handler's writes return once the session
@@ -20,7 +17,8 @@ var errResponseReplaced = errors.New("vishnu: response replaced by the session e
 // headers are sent (on the first WriteHeader, Write, Flush, ReadFrom or
 // Hijack, or when the handler returns), without buffering the body. If the
 // session cannot be loaded or committed, the configured error response is
-// sent instead of the handler's.
+// sent instead of the handler's: the headers the handler set are dropped,
+// those set before the middleware ran (by outer middleware) are kept.
 func (m *Manager) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// One allocation holds everything a request needs; a request that
@@ -28,8 +26,12 @@ func (m *Manager) Handler(next http.Handler) http.Handler {
 		rq := new(request)
 		rq.ctx = sessionContext{Context: r.Context(), s: &rq.s}
 		r = r.WithContext(&rq.ctx)
+		rq.t = httpTransport{w: w, r: r}
 		rq.w = responseWriter{ResponseWriter: w, req: r, s: &rq.s}
-		rq.s.init(m, &rq.ctx, (*httpTransport)(&rq.w))
+		if h := w.Header(); len(h) > 0 {
+			rq.w.outer = h.Clone()
+		}
+		rq.s.init(m, &rq.ctx, &rq.t)
 		next.ServeHTTP(&rq.w, r)
 		rq.w.finish()
 	})
@@ -38,20 +40,20 @@ func (m *Manager) Handler(next http.Handler) http.Handler {
 type request struct {
 	s   Session
 	w   responseWriter
+	t   httpTransport
 	ctx sessionContext
 }
 
-// responseWriter commits the session before the headers go out. The session
-// (from any goroutine of the request) asks through httpTransport whether the
-// headers are gone, hence wrote is atomic.
+// responseWriter runs the commit point before the headers go out. It is
+// used by the handler's goroutines as any http.ResponseWriter is: by one
+// at a time.
 type responseWriter struct {
 	http.ResponseWriter
-	req    *http.Request
-	s      *Session
-	wrote  atomic.Bool // the headers are sent, or about to be
-	failed bool        // the error response was sent in place of the handler's
-
-	cookies [1]string // room for the usual one cookie value, to save an allocation
+	req       *http.Request
+	s         *Session
+	outer     http.Header // the headers set before the middleware ran
+	committed bool        // the commit point has run
+	failed    bool        // the error response was sent in place of the handler's
 }
 
 var (
@@ -63,45 +65,38 @@ var (
 // commit runs the commit point once, and reports whether the handler's
 // response may go out.
 func (w *responseWriter) commit() bool {
-	if w.wrote.Load() {
+	if w.committed {
 		return !w.failed
 	}
-	// Under the lock even for an unused session: a goroutine that starts to
-	// use it now sees either the commit or the headers gone, never neither.
-	s := w.s
-	s.mu.Lock()
-	err := s.commitLocked(false)
-	w.wrote.Store(true)
-	s.mu.Unlock()
+	// Marked only once Commit returns: if it panics, the write of a
+	// recovering middleware commits again, and gets the error response.
+	err := w.s.m.Commit(w.s)
+	w.committed = true
 	if err != nil {
 		w.fail(err)
 	}
 	return !w.failed
 }
 
+// fail sends the error response in place of the handler's: none of the
+// handler's headers go out, but those of outer middleware (HSTS, CSP) do.
 func (w *responseWriter) fail(err error) {
 	w.failed = true
-	clear(w.ResponseWriter.Header()) // nothing of the handler's goes out
-	w.s.m.HandleError(w.ResponseWriter, w.req, err)
+	h := w.ResponseWriter.Header()
+	clear(h)
+	for k, v := range w.outer {
+		h[k] = v
+	}
+	writeErrorResponse(w.ResponseWriter, w.s.m.ErrorResponse(w.s, err))
 }
 
 // finish is the commit point for a handler that wrote nothing, and commits
 // what can still be committed for one that changed the session afterwards.
 func (w *responseWriter) finish() {
-	if !w.wrote.Load() {
+	if !w.committed {
 		w.commit()
-		return
 	}
-	if w.failed || !w.s.used.Load() {
-		return
-	}
-	s := w.s
-	s.mu.Lock()
-	err := s.commitLocked(false)
-	s.mu.Unlock()
-	if err != nil && !errors.Is(err, ErrHeadersWritten) { // that one is logged already
-		s.m.cfg.Logger.ErrorContext(w.req.Context(), "vishnu: session commit after the response started failed", "err", err)
-	}
+	w.s.m.Finish(w.s)
 }
 
 func (w *responseWriter) WriteHeader(code int) {
@@ -154,51 +149,3 @@ func (w *responseWriter) ReadFrom(r io.Reader) (int64, error) {
 
 // Unwrap lets http.ResponseController reach the server's writer.
 func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// httpTransport is the Transport of net/http requests.
-type httpTransport responseWriter
-
-func (t *httpTransport) Cookies(name string) []string {
-	values := t.cookies[:0]
-	for _, line := range t.req.Header["Cookie"] {
-		for part := range strings.SplitSeq(line, ";") {
-			n, v, ok := strings.Cut(textproto.TrimString(part), "=")
-			if !ok || n != name {
-				continue
-			}
-			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
-				v = v[1 : len(v)-1]
-			}
-			values = append(values, v)
-		}
-	}
-	return values
-}
-
-func (t *httpTransport) SetCookie(c *http.Cookie) error {
-	line := c.String()
-	if line == "" {
-		return errors.New("vishnu: invalid session cookie")
-	}
-	return t.setCookieLine(c.Name, line)
-}
-
-// setCookieLine sets a Set-Cookie header line, replacing one set earlier
-// for the same cookie name.
-func (t *httpTransport) setCookieLine(name, line string) error {
-	if t.wrote.Load() {
-		return ErrHeadersWritten
-	}
-	h := t.ResponseWriter.Header()
-	old := h["Set-Cookie"]
-	lines := old[:0:0]
-	for _, l := range old {
-		if len(l) <= len(name) || l[len(name)] != '=' || l[:len(name)] != name {
-			lines = append(lines, l)
-		}
-	}
-	h["Set-Cookie"] = append(lines, line)
-	return nil
-}
-
-func (t *httpTransport) HeadersWritten() bool { return t.wrote.Load() }

@@ -42,6 +42,17 @@ type Session struct {
 	loaded  bool
 	loadErr error
 
+	// The commit window. committing is set when the commit point starts and
+	// closed when it is over: from then on no cookie can be sent, whatever
+	// the Transport says. commitErr is the commit point's result.
+	committing bool
+	closed     bool
+	commitErr  error
+	// outLine is the Set-Cookie line the commit point sends: methods called
+	// from any goroutine record it, and only the goroutine that commits
+	// touches the response.
+	outLine string
+
 	// Allocated when the session is first used, so that a request that
 	// never uses it carries only the fields above.
 	*state
@@ -50,15 +61,16 @@ type Session struct {
 // state is what a Session knows once it is loaded.
 type state struct {
 	// The session's identity and expiry as its cookie carries them.
-	tok      token
-	id       string // the store's id for tok
-	hasTok   bool   // false for a new session until it is first persisted
-	expires  time.Time
-	stale    bool   // the cookie was made with a previous secret or key
-	payload  []byte // the cookie store's record, as the cookie carries it
-	isNew    bool   // no valid session came with the request
-	stored   bool   // a record exists for tok (for the cookie store: a cookie)
-	hadValid bool   // the request carried a valid cookie (to expire on Destroy)
+	tok       token
+	id        string // the store's id for tok
+	hasTok    bool   // false for a new session until it is first persisted
+	expires   time.Time
+	refreshed time.Time // when expires was last pushed back
+	stale     bool      // the cookie was made with a previous secret or key
+	payload   []byte    // the cookie store's record, as the cookie carries it
+	isNew     bool      // no valid session came with the request
+	stored    bool      // a record exists for tok (for the cookie store: a cookie)
+	hadValid  bool      // the request carried a valid cookie (to expire on Destroy)
 
 	// fields is the session as the handler sees it; pending holds the
 	// changes not yet committed, with nil for a deletion. consumed lists
@@ -73,7 +85,13 @@ type state struct {
 	timeout      time.Duration
 	savedTimeout time.Duration
 
-	lateLogged bool // an undeliverable change was logged
+	// failure is an error the request must be answered with even though
+	// the method that met it returned (a logout that could not be
+	// recorded), unless the handler says it answered it (ErrorHandled).
+	failure error
+
+	lateLogged    bool // an undeliverable change was logged
+	unsavedLogged bool // an unsaved change (AutoSave off) was logged
 }
 
 func (s *Session) init(m *Manager, ctx context.Context, t Transport) {
@@ -134,7 +152,7 @@ func (s *Session) loadLocked() error {
 			s.loadErr = err
 			return err
 		}
-		if s.m.cfg.AbsoluteTimeout > 0 && !now.Before(createdAt(fields).Add(s.m.cfg.AbsoluteTimeout)) {
+		if s.m.expiredNow(fields, d.refreshed, now) {
 			s.hadValid = true
 			if !s.m.inCookie {
 				// Best effort: the store's own expiry removes it otherwise.
@@ -143,6 +161,7 @@ func (s *Session) loadLocked() error {
 			continue
 		}
 		s.tok, s.id, s.hasTok, s.expires, s.stale = d.token, id, true, d.expires, d.stale
+		s.refreshed = d.refreshed
 		s.payload, s.fields, s.stored, s.hadValid = d.payload, fields, true, true
 		s.timeout = s.m.timeoutOf(fields)
 		s.savedTimeout = s.timeout
@@ -174,6 +193,17 @@ func (s *Session) loadRecord(d *decoded, id string) (map[string][]byte, error) {
 		return nil, ErrNotFound
 	}
 	return fields, nil
+}
+
+// expiredNow reports whether a session is past the idle or absolute timeout
+// in force now. The cookie's own expiry was set under the configuration in
+// force when it was refreshed; a timeout lowered since then (a redeploy)
+// applies to every session at once.
+func (m *Manager) expiredNow(fields map[string][]byte, refreshed, now time.Time) bool {
+	if !now.Before(refreshed.Add(m.ttl(m.timeoutOf(fields)))) {
+		return true
+	}
+	return m.cfg.AbsoluteTimeout > 0 && !now.Before(createdAt(fields).Add(m.cfg.AbsoluteTimeout))
 }
 
 // timeoutOf returns the timeout a record holds, or the configured one.
@@ -258,24 +288,30 @@ func PopFlash[T any](s *Session, key string) (T, bool) {
 	if s == nil || !validKey(key) {
 		return zero, false
 	}
-	s.mu.Lock()
-	if s.loadLocked() != nil {
-		s.mu.Unlock()
+	raw, ok := s.popFlash(key)
+	if !ok {
 		return zero, false
+	}
+	v, err := decodeValue[T](raw)
+	return v, err == nil
+}
+
+func (s *Session) popFlash(key string) ([]byte, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.loadLocked() != nil {
+		return nil, false
 	}
 	raw, ok := s.fields[key]
 	if !ok || !isFlash(raw) {
-		s.mu.Unlock()
-		return zero, false
+		return nil, false
 	}
 	// A flash set in this request may hide an older one in the store: the
 	// pending write is dropped and the stored key deleted either way.
 	delete(s.fields, key)
 	delete(s.pending, key)
 	s.consumed = append(s.consumed, key)
-	s.mu.Unlock()
-	v, err := decodeValue[T](raw)
-	return v, err == nil
+	return raw, true
 }
 
 // Set stores value under key. Any value that encoding/json can encode may be
@@ -318,7 +354,7 @@ func (s *Session) put(key string, value any, flash bool) error {
 // change with the cookie store, would need a cookie. (Without AutoSave the
 // change waits for Save, which reports it.)
 func (s *Session) undeliverableLocked() error {
-	if s.m.cfg.AutoSave && (!s.stored || s.m.inCookie) && s.t.HeadersWritten() {
+	if s.m.cfg.AutoSave && (!s.stored || s.m.inCookie) && s.closed {
 		return ErrHeadersWritten
 	}
 	return nil
@@ -444,16 +480,23 @@ func (s *Session) Save() error {
 	return s.withLoaded(func() error { return s.commitLocked(true) })
 }
 
-// Regenerate gives the session a new token, keeping its data, and deletes
+// Regenerate gives the session a new token, keeping its data, and retires
 // the record under the old one: call it when a user logs in, so that a token
 // planted before login is worthless after it (session fixation). It saves the
 // session, as Save does, so call it after the other changes of the login.
+//
+// A logout wins over a login in flight: when the old session is destroyed
+// by another request after Regenerate has started and before the old record
+// is retired, the new record is deleted too, the cookie is expired and
+// Regenerate returns ErrSessionGone. With a Committer the old record is
+// retired by a Commit that fails if the record is gone, so that no Destroy
+// can slip in unseen; without one, by a Load and a Delete.
 func (s *Session) Regenerate() error {
 	return s.withLoaded(s.regenerateLocked)
 }
 
 func (s *Session) regenerateLocked() error {
-	if s.t.HeadersWritten() {
+	if s.closed {
 		return ErrHeadersWritten
 	}
 	if !s.stored {
@@ -473,24 +516,54 @@ func (s *Session) regenerateLocked() error {
 		s.tok, s.id, s.hasTok, s.stored = old, oldID, true, true
 		return err
 	}
-	if !s.m.inCookie {
-		if err := s.m.cfg.Store.Delete(s.ctx, oldID); err != nil {
-			return fmt.Errorf("vishnu: regenerate: delete the old record: %w", err)
+	if s.m.inCookie {
+		return nil
+	}
+	err := s.retire(oldID)
+	if errors.Is(err, ErrNotFound) {
+		// Destroyed meanwhile: the login must not outlive the logout.
+		if err := s.m.cfg.Store.Delete(s.ctx, s.id); err != nil {
+			return fmt.Errorf("vishnu: regenerate: delete the new record of a destroyed session: %w", err)
 		}
+		s.startNew(s.m.cfg.Clock())
+		s.outLine = s.m.cookieLine("", UntilBrowserCloses, time.Time{})
+		return ErrSessionGone
+	}
+	if err != nil {
+		return fmt.Errorf("vishnu: regenerate: retire the old record: %w", err)
 	}
 	return nil
+}
+
+// retire ends the record under id, returning ErrNotFound when it was gone
+// already. A Commit that may not create finds a destroyed record atomically,
+// and its expiry of now ends the record; the Delete then makes sure of it
+// with a store that keeps records with a past expiry.
+func (s *Session) retire(id string) error {
+	now := s.m.cfg.Clock()
+	var err error
+	if s.m.committer != nil {
+		err = s.m.committer.Commit(s.ctx, id, &Change{Expires: now})
+	} else {
+		_, err = s.m.cfg.Store.Load(s.ctx, id)
+	}
+	if err != nil {
+		return err
+	}
+	return s.m.cfg.Store.Delete(s.ctx, id)
 }
 
 // mergeStoredLocked makes the session's fields the stored record with this
 // request's changes applied, as Save would commit them: Regenerate then
 // keeps what other requests changed meanwhile, and a session destroyed
-// meanwhile stays destroyed (ErrSessionGone). Between this load and the
-// deletion of the old record lies a small window in which a concurrent
-// change to the old record is lost; the old record is being retired.
+// meanwhile stays destroyed (ErrSessionGone). A change committed to the old
+// record after this load and before it is retired is lost with it: the old
+// record is being retired.
 func (s *Session) mergeStoredLocked() error {
 	cur, err := s.m.cfg.Store.Load(s.ctx, s.id)
 	if errors.Is(err, ErrNotFound) {
 		s.startNew(s.m.cfg.Clock())
+		s.outLine = s.m.cookieLine("", UntilBrowserCloses, time.Time{})
 		return ErrSessionGone
 	}
 	if err != nil {
@@ -516,22 +589,48 @@ func (s *Session) mergeStoredLocked() error {
 // cannot bring it back. With the cookie store, deleting a record is not
 // possible: the cookie is expired, but a copy of it stays valid until its
 // expiry.
+//
+// A logout that could not be recorded never looks like a successful one:
+// when the store fails, Destroy returns its error, the cookie is expired all
+// the same, and the request is answered with the configured error response
+// (Config.ErrorResponse) in place of the handler's, unless the handler
+// answers the failure itself and says so with ErrorHandled.
 func (s *Session) Destroy() error {
 	return s.withLoaded(s.destroyLocked)
 }
 
 func (s *Session) destroyLocked() error {
+	var err error
 	if s.stored && !s.m.inCookie {
-		if err := s.m.cfg.Store.Delete(s.ctx, s.id); err != nil {
-			return fmt.Errorf("vishnu: destroy session: %w", err)
+		if err = s.m.cfg.Store.Delete(s.ctx, s.id); err != nil {
+			err = fmt.Errorf("vishnu: destroy session: %w", err)
 		}
 	}
 	// The browser may hold a cookie from an earlier request, or this one
 	// may have set one already: either way it must go.
 	expire := s.hadValid || s.stored
 	s.startNew(s.m.cfg.Clock())
-	if !expire {
-		return nil
+	s.failure = err
+	if expire {
+		if s.closed {
+			return errors.Join(err, ErrHeadersWritten)
+		}
+		s.outLine = s.m.cookieLine("", UntilBrowserCloses, time.Time{})
 	}
-	return s.sendCookie("", UntilBrowserCloses, time.Time{})
+	return err
+}
+
+// ErrorHandled tells the commit point that the handler has answered the
+// failure of a session method itself (for example a logout page that says
+// the logout failed, with its own error status), so the configured error
+// response is not sent in its place. The cookie is expired all the same.
+func (s *Session) ErrorHandled() {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != nil {
+		s.failure = nil
+	}
 }

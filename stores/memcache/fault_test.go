@@ -46,7 +46,7 @@ type visitor struct {
 	count  int // the counter value the session should hold
 }
 
-const faultErrorStatus = 599 // the test's ErrorHandler: unlike anything else
+const faultErrorStatus = 599 // the test's ErrorResponse: unlike anything else
 
 // TestNodeFailure kills one of three memcached nodes while sessions are in
 // use through the net/http middleware over a real server, then restarts it.
@@ -101,10 +101,12 @@ func TestNodeFailure(t *testing.T) {
 		AutoSave: true,
 		Cookie:   vishnu.CookieConfig{Insecure: true},
 		Logger:   slog.New(slog.DiscardHandler),
-		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-			w.Header().Set("X-Session-Error", "1")
-			w.WriteHeader(faultErrorStatus)
-			fmt.Fprintf(w, "session store unavailable: %v", err)
+		ErrorResponse: func(_ context.Context, err error) vishnu.ErrorResponse {
+			return vishnu.ErrorResponse{
+				Status: faultErrorStatus,
+				Header: http.Header{"X-Session-Error": {"1"}},
+				Body:   fmt.Appendf(nil, "session store unavailable: %v", err),
+			}
 		},
 	})
 	if err != nil {

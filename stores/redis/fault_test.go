@@ -1,6 +1,7 @@
 package redisstore_test
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -49,9 +50,9 @@ func TestServerFailure(t *testing.T) {
 		AutoSave: true,
 		Cookie:   vishnu.CookieConfig{Insecure: true},
 		Logger:   slog.New(slog.DiscardHandler),
-		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+		ErrorResponse: func(_ context.Context, err error) vishnu.ErrorResponse {
 			storeErrs.Store(err.Error(), err)
-			http.Error(w, "session store unavailable", http.StatusServiceUnavailable)
+			return vishnu.ErrorResponse{Status: http.StatusServiceUnavailable, Body: []byte("session store unavailable")}
 		},
 	})
 	if err != nil {

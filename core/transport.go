@@ -1,0 +1,106 @@
+package vishnu
+
+import (
+	"net/http"
+	"net/textproto"
+	"strings"
+)
+
+// Transport is how a session reaches the request it belongs to: the
+// request's cookies, and the response's headers. Core's net/http middleware
+// has one; an adapter for a framework implements it (NewHTTPTransport serves
+// any framework built on net/http) and drives the request with Open, Commit,
+// Finish and ErrorResponse:
+//
+//	s := m.Open(ctx, transport)      // when the request arrives; nothing is read yet
+//	...                              // the handler runs with s in its context
+//	err := m.Commit(s)               // just before the response headers go out
+//	if err != nil {                  // answer m.ErrorResponse(s, err) instead,
+//		...                          // without the headers the handler set
+//	}
+//	m.Finish(s)                      // when the handler has returned
+//
+// Cookies may be called from any goroutine of the request (the session is
+// read when first used); SetCookie, Header and SetHeader are called only by
+// Commit, on the goroutine that calls it, so a Transport needs no locking of
+// its own.
+type Transport interface {
+	// Cookies returns the values of the request's cookies named name, in
+	// the order the request has them (a browser may send several). Only the
+	// first four are used, so an implementation may stop there; values are
+	// used only during the request.
+	Cookies(name string) []string
+
+	// SetCookie sets a Set-Cookie header line (line is the whole value,
+	// "name=value; Path=/; ...") on the response, replacing one set earlier
+	// in this response for the same cookie name.
+	SetCookie(name, line string)
+
+	// Header returns the response header's values for key, joined by ", "
+	// ("" when absent). SetHeader sets it to value, replacing every value.
+	Header(key string) string
+	SetHeader(key, value string)
+}
+
+// NewHTTPTransport returns the Transport of a net/http request: cookies from
+// r, headers on w.Header(). Adapters for frameworks built on net/http (gin,
+// echo) use it.
+func NewHTTPTransport(w http.ResponseWriter, r *http.Request) Transport {
+	return &httpTransport{w: w, r: r}
+}
+
+// httpTransport is the Transport of net/http requests.
+type httpTransport struct {
+	w       http.ResponseWriter
+	r       *http.Request
+	cookies [1]string // room for the usual one cookie value, to save an allocation
+}
+
+// Cookies scans the Cookie header lines without splitting them into a list
+// first, and stops at maxCookieValues: a huge header costs a scan, not an
+// allocation per cookie.
+func (t *httpTransport) Cookies(name string) []string {
+	values := t.cookies[:0]
+	for _, line := range t.r.Header["Cookie"] {
+		for part := range strings.SplitSeq(line, ";") {
+			n, v, ok := strings.Cut(textproto.TrimString(part), "=")
+			if !ok || n != name {
+				continue
+			}
+			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+				v = v[1 : len(v)-1]
+			}
+			if values = append(values, v); len(values) == maxCookieValues {
+				return values
+			}
+		}
+	}
+	return values
+}
+
+func (t *httpTransport) SetCookie(name, line string) {
+	h := t.w.Header()
+	old := h["Set-Cookie"]
+	lines := old[:0:0]
+	for _, l := range old {
+		if len(l) <= len(name) || l[len(name)] != '=' || l[:len(name)] != name {
+			lines = append(lines, l)
+		}
+	}
+	h["Set-Cookie"] = append(lines, line)
+}
+
+func (t *httpTransport) Header(key string) string {
+	return strings.Join(t.w.Header().Values(key), ", ")
+}
+
+func (t *httpTransport) SetHeader(key, value string) { t.w.Header().Set(key, value) }
+
+// plainHTTPHost returns the request's host when it came over plain HTTP to a
+// host that is not loopback: a browser drops Secure cookies set there.
+func (t *httpTransport) plainHTTPHost() (string, bool) {
+	if t.r.TLS != nil || strings.EqualFold(t.r.Header.Get("X-Forwarded-Proto"), "https") {
+		return "", false
+	}
+	return t.r.Host, !isLoopbackHost(t.r.Host)
+}
