@@ -2,28 +2,11 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
-	"time"
-	"unicode/utf8"
 
 	vishnu "github.com/vishnu-go/vishnu/core"
-)
-
-// Session keys of the demo.
-const (
-	keyVisits = "visits"
-	keyUser   = "user"
-	keyFlash  = "flash"
-)
-
-const (
-	// rememberFor is the session timeout when "remember me" is ticked.
-	rememberFor = 30 * 24 * time.Hour
-	// maxNameLen bounds what a visitor can make the server keep.
-	maxNameLen = 64
+	"github.com/vishnu-go/vishnu/examples/pages"
 )
 
 type app struct {
@@ -48,40 +31,25 @@ func newApp(m *vishnu.Manager) http.Handler {
 }
 
 func (a *app) home(w http.ResponseWriter, r *http.Request) {
-	s := vishnu.FromContext(r.Context())
-	visits, _ := vishnu.Get[int](s, keyVisits)
-	visits++
-	if err := s.Set(keyVisits, visits); err != nil {
+	d, err := pages.Home(vishnu.FromContext(r.Context()))
+	if err != nil {
 		a.m.HandleError(w, r, err)
 		return
 	}
-	user, _ := vishnu.Get[string](s, keyUser)
-	flash, _ := vishnu.PopFlash[string](s, keyFlash) // read once: gone on the next page
-	a.render(w, pageData{
-		Visits:     visits,
-		User:       user,
-		IsNew:      s.IsNew(),
-		Timeout:    describeTimeout(s.Timeout()),
-		Flash:      flash,
-		MaxNameLen: maxNameLen,
-	})
+	a.render(w, d)
 }
 
 func (a *app) login(w http.ResponseWriter, r *http.Request) {
 	s := vishnu.FromContext(r.Context())
-	name := strings.TrimSpace(r.PostFormValue("username"))
-	if name == "" || utf8.RuneCountInString(name) > maxNameLen {
-		a.flashAndRedirect(w, r, fmt.Sprintf("Please enter a name (1 to %d characters).", maxNameLen))
+	name, problem, ok := pages.LoginName(r.PostFormValue("username"))
+	if !ok {
+		a.flashAndRedirect(w, r, problem)
 		return
 	}
-	timeout := vishnu.UntilBrowserCloses // a cookie without Max-Age
-	if r.PostFormValue("remember") != "" {
-		timeout = rememberFor
-	}
 	err := errors.Join(
-		s.Set(keyUser, name),
-		s.SetTimeout(timeout),
-		s.Flash(keyFlash, "Welcome, "+name),
+		s.Set(pages.KeyUser, name),
+		s.SetTimeout(pages.LoginTimeout(r.PostFormValue("remember") != "")),
+		s.Flash(pages.KeyFlash, "Welcome, "+name),
 	)
 	if err == nil {
 		// A new token at login defeats session fixation: a cookie planted in
@@ -112,7 +80,7 @@ func (a *app) logout(w http.ResponseWriter, r *http.Request) {
 // flashAndRedirect leaves msg for the next page and sends the browser there
 // with a GET (303), so reloading it does not post the form again.
 func (a *app) flashAndRedirect(w http.ResponseWriter, r *http.Request, msg string) {
-	if err := vishnu.FromContext(r.Context()).Flash(keyFlash, msg); err != nil {
+	if err := vishnu.FromContext(r.Context()).Flash(pages.KeyFlash, msg); err != nil {
 		a.m.HandleError(w, r, err)
 		return
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	vishnu "github.com/vishnu-go/vishnu/core"
+	"github.com/vishnu-go/vishnu/examples/pages"
 )
 
 const testSecret = "0123456789abcdef0123456789abcdef" // 32 bytes
@@ -222,11 +223,11 @@ func TestRememberMe(t *testing.T) {
 	start := time.Now()
 	resp := b.post("/login", url.Values{"username": {"bob"}, "remember": {"1"}})
 	c := sessionCookie(resp)
-	const want = int(rememberFor / time.Second)
+	const want = int(pages.RememberFor / time.Second)
 	if c == nil || c.MaxAge < want-60 || c.MaxAge > want {
 		t.Fatalf("login with remember me sets cookie %v; want Max-Age about %d (30 days)", c, want)
 	}
-	if d := c.Expires.Sub(start.Add(rememberFor)); d < -time.Minute || d > time.Minute {
+	if d := c.Expires.Sub(start.Add(pages.RememberFor)); d < -time.Minute || d > time.Minute {
 		t.Errorf("cookie Expires %v is %v away from 30 days from now", c.Expires, d)
 	}
 	expect(t, b.home(), map[string]string{"user": "bob", "timeout": "30 days", "flash": "Welcome, bob"})
@@ -253,7 +254,7 @@ func TestLoginFirstThing(t *testing.T) {
 
 func TestLoginNeedsAName(t *testing.T) {
 	b := newBrowser(t, newTestServer(t))
-	for _, name := range []string{"", "   ", strings.Repeat("x", maxNameLen+1)} {
+	for _, name := range []string{"", "   ", strings.Repeat("x", pages.MaxNameLen+1)} {
 		b.post("/login", url.Values{"username": {name}})
 		expect(t, b.home(), map[string]string{"user": "not logged in", "flash": "Please enter a name (1 to 64 characters)."})
 	}
@@ -386,21 +387,5 @@ func TestRun(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("run did not shut down")
-	}
-}
-
-func TestDescribeTimeout(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		vishnu.UntilBrowserCloses: "until the browser closes",
-		20 * time.Minute:          "20 minutes",
-		time.Minute:               "1 minute",
-		2 * time.Hour:             "2 hours",
-		rememberFor:               "30 days",
-		24 * time.Hour:            "1 day",
-		90 * time.Second:          "1m30s",
-	} {
-		if got := describeTimeout(d); got != want {
-			t.Errorf("describeTimeout(%v) = %q, want %q", d, got, want)
-		}
 	}
 }

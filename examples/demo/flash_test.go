@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	vishnu "github.com/vishnu-go/vishnu/core"
+	"github.com/vishnu-go/vishnu/examples/pages"
 )
 
 // A flash that replaces an unread one and is read in the same request (a
@@ -26,17 +27,17 @@ func TestFlashReplacedAndReadInOneRequest(t *testing.T) {
 	srv := httptest.NewServer(m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s := vishnu.FromContext(r.Context())
 		if r.URL.Path == "/replace" {
-			if err := s.Flash(keyFlash, "new"); err != nil {
+			if err := s.Flash(pages.KeyFlash, "new"); err != nil {
 				t.Error(err)
 			}
 		}
 		if r.URL.Path == "/leave" {
-			if err := s.Flash(keyFlash, "old"); err != nil {
+			if err := s.Flash(pages.KeyFlash, "old"); err != nil {
 				t.Error(err)
 			}
 			return
 		}
-		msg, _ := vishnu.PopFlash[string](s, keyFlash)
+		msg, _ := vishnu.PopFlash[string](s, pages.KeyFlash)
 		io.WriteString(w, msg)
 	})))
 	defer srv.Close()

@@ -22,7 +22,7 @@ func newManager(secret string, log *slog.Logger) (*vishnu.Manager, error) {
 		Store:   vishnu.NewMemoryStore(),
 		Secret:  key,
 		Timeout: 20 * time.Minute,
-		// The seed's default is AutoSave false, with which every handler
+		// The default is AutoSave false, with which every handler
 		// that changes the session must call Save. On, a changed session is
 		// saved by itself just before the response headers go out.
 		AutoSave: true,
