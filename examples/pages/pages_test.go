@@ -3,6 +3,8 @@ package pages
 import (
 	"testing"
 	"time"
+
+	vishnu "github.com/vishnu-go/vishnu/core"
 )
 
 func TestDescribeTimeout(t *testing.T) {
