@@ -28,7 +28,7 @@ func NewContext(ctx context.Context, s *Session) context.Context {
 
 // FromContext returns the session of the request whose context is ctx (the
 // innermost one when several managers are nested), or nil when no Vishnu
-// middleware handled the request. It is the seed's get_session().
+// middleware handled the request.
 func FromContext(ctx context.Context) *Session {
 	s, _ := ctx.Value(anySessionKey{}).(*Session)
 	return s
@@ -41,3 +41,4 @@ func (m *Manager) FromContext(ctx context.Context) *Session {
 	s, _ := ctx.Value(m).(*Session)
 	return s
 }
+
