@@ -1,0 +1,84 @@
+package vishnugin_test
+
+import (
+	"io"
+	"net/http"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+	"github.com/vishnu-go/vishnu/conformance"
+	vishnu "github.com/vishnu-go/vishnu/core"
+
+	vishnugin "github.com/vishnu-go/vishnu/adapters/gin"
+)
+
+// serveWith returns the conformance ServeFunc of a gin engine whose
+// middleware is around, then the session middleware, then inside, in front
+// of a catch-all route that hands every request to the suite's handler.
+func serveWith(around, inside []gin.HandlerFunc) conformance.ServeFunc {
+	return func(t *testing.T, m *vishnu.Manager, h conformance.Handler) string {
+		e := gin.New()
+		e.Use(around...)
+		e.Use(vishnugin.Middleware(m))
+		e.Use(inside...)
+		e.Any("/*path", func(c *gin.Context) {
+			send(c, h(vishnugin.Session(c), conformance.NewRequest(c.Request)))
+		})
+		return serve(t, e)
+	}
+}
+
+// send writes the suite's response with gin's own helpers: c.Data for a
+// whole body, c.Stream for the chunks of a streamed one (after its head,
+// written and flushed).
+func send(c *gin.Context, resp *conformance.Response) {
+	for k, v := range resp.Header {
+		c.Writer.Header()[k] = v
+	}
+	status := resp.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	if resp.Chunks == nil {
+		ct := c.Writer.Header().Get("Content-Type")
+		if ct == "" {
+			ct = "text/plain; charset=utf-8"
+		}
+		c.Data(status, ct, resp.Body) // which sets Content-Length
+		return
+	}
+	c.Status(status)
+	_, _ = c.Writer.Write(resp.Body)
+	c.Writer.Flush()
+	c.Stream(func(w io.Writer) bool {
+		chunk, ok := <-resp.Chunks
+		if ok {
+			_, _ = w.Write(chunk)
+		}
+		return ok
+	})
+}
+
+// commonMiddleware is what gin applications usually run: recovery, the
+// request log and compression.
+func commonMiddleware() []gin.HandlerFunc {
+	return []gin.HandlerFunc{gin.Recovery(), gin.LoggerWithWriter(io.Discard), gzipMiddleware}
+}
+
+func TestConformance(t *testing.T) {
+	conformance.TestAdapter(t, serveWith(nil, nil), conformance.AdapterOptions{})
+}
+
+func TestConformanceCommonMiddlewareAround(t *testing.T) {
+	conformance.TestAdapter(t, serveWith(commonMiddleware(), nil), conformance.AdapterOptions{})
+}
+
+func TestConformanceCommonMiddlewareInside(t *testing.T) {
+	conformance.TestAdapter(t, serveWith(nil, commonMiddleware()), conformance.AdapterOptions{})
+}
+
+func TestConformanceCookieStore(t *testing.T) {
+	conformance.TestAdapter(t, serveWith(nil, nil), conformance.AdapterOptions{
+		NewStore: func(*testing.T) vishnu.Store { return vishnu.NewCookieStore() },
+	})
+}

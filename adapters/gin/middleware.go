@@ -1,0 +1,73 @@
+package vishnugin
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	vishnu "github.com/vishnu-go/vishnu/core"
+)
+
+// errNoManager is what a middleware made without a manager records in
+// c.Errors, beside the 500 it answers every request with.
+var errNoManager = errors.New("vishnugin: Middleware called with a nil *vishnu.Manager")
+
+// Middleware returns the gin middleware of m's sessions: each request gets
+// a session, reachable with Session(c) (or SessionOf(c, m)), and the
+// session is committed just before the response headers go out, on every
+// path gin has (see the package documentation), without buffering the
+// body. Install it with r.Use, on the engine or on a route group.
+func Middleware(m *vishnu.Manager) gin.HandlerFunc {
+	return MiddlewareWithOptions(m, Options{})
+}
+
+// MiddlewareWithOptions is Middleware with options.
+//
+// A nil m is a programming error that gin's HandlerFunc has no way to
+// return: the middleware then answers every request with a 500 and records
+// the error in c.Errors, rather than panic at request time.
+func MiddlewareWithOptions(m *vishnu.Manager, opts Options) gin.HandlerFunc {
+	if m == nil {
+		return func(c *gin.Context) { _ = c.AbortWithError(http.StatusInternalServerError, errNoManager) }
+	}
+	return func(c *gin.Context) {
+		req := c.Request
+		w := &writer{ResponseWriter: c.Writer, c: c, m: m, req: req, onError: opts.ErrorHandler}
+		// Headers set before the session middleware ran (by outer
+		// middleware: HSTS, CSP, CORS) survive an error response; the
+		// handler's do not. Most requests have none, and pay nothing.
+		if h := w.ResponseWriter.Header(); len(h) > 0 {
+			w.outer = h.Clone()
+		}
+		w.s = m.Open(req.Context(), vishnu.NewHTTPTransport(w.ResponseWriter, req))
+		c.Request = req.WithContext(vishnu.NewContext(req.Context(), w.s))
+		c.Writer = w
+		// On a panic, finish is skipped: the session is not committed (a
+		// handler that crashed half-way leaves its changes unsaved, as
+		// core's net/http middleware does), and release puts gin's writer
+		// back so that a recovering middleware outside this one answers
+		// through it.
+		defer w.release()
+		c.Next()
+		w.finish()
+	}
+}
+
+// finish runs when the chain has returned. gin writes the headers of a
+// handler that wrote nothing itself, after the whole chain and past
+// c.Writer, so this is the commit point of such a handler (c.Status alone,
+// a handler that only recorded an error for an outer middleware to render).
+// Then it commits what can still be committed of later changes.
+func (w *writer) finish() {
+	if !w.committed {
+		w.commit()
+	}
+	w.m.Finish(w.s)
+}
+
+// release hands the context back as the middleware got it: gin's writer,
+// and the request without the session, which ends with this middleware.
+func (w *writer) release() {
+	w.c.Writer = w.ResponseWriter
+	w.c.Request = w.req
+}
