@@ -1,0 +1,133 @@
+package vishnuecho_test
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	vishnuecho "github.com/vishnu-go/vishnu/adapters/echo"
+	"github.com/vishnu-go/vishnu/conformance"
+	vishnu "github.com/vishnu-go/vishnu/core"
+)
+
+// sendResponse writes the suite's Response through echo's own API: c.Blob
+// for a whole body, echo's Response with flushes for a stream.
+func sendResponse(c echo.Context, resp *conformance.Response) error {
+	h := c.Response().Header()
+	for k, v := range resp.Header {
+		h[k] = v
+	}
+	status := resp.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	if resp.Chunks == nil {
+		if ct := h.Get(echo.HeaderContentType); ct != "" {
+			return c.Blob(status, ct, resp.Body)
+		}
+		c.Response().WriteHeader(status)
+		_, err := c.Response().Write(resp.Body)
+		return err
+	}
+	res := c.Response()
+	res.WriteHeader(status)
+	if _, err := res.Write(resp.Body); err != nil {
+		return err
+	}
+	// Through a ResponseController rather than res.Flush, which panics on a
+	// writer that cannot flush (Timeout's buffer).
+	rc := http.NewResponseController(res)
+	if err := rc.Flush(); err != nil {
+		return err
+	}
+	for chunk := range resp.Chunks {
+		if _, err := res.Write(chunk); err != nil {
+			return err
+		}
+		if err := rc.Flush(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// serveWith returns the ServeFunc of an echo server whose middleware is set
+// up by use, given the session middleware.
+func serveWith(use func(e *echo.Echo, session echo.MiddlewareFunc)) conformance.ServeFunc {
+	return func(t *testing.T, m *vishnu.Manager, h conformance.Handler) string {
+		e := echo.New()
+		use(e, vishnuecho.Middleware(m))
+		e.Any("/*", func(c echo.Context) error {
+			return sendResponse(c, h(vishnuecho.Session(c), conformance.NewRequest(c.Request())))
+		})
+		return startEcho(t, e)
+	}
+}
+
+// streamed reports whether the suite's request is for a streamed route,
+// which Timeout (TimeoutWithConfig) cannot serve: http.TimeoutHandler
+// buffers the whole response.
+func streamed(c echo.Context) bool { return strings.HasSuffix(c.Request().URL.Path, "/stream") }
+
+// commonMiddleware is echo's common middleware, each made as an app would,
+// quiet where it would log every request.
+var commonMiddleware = []struct {
+	name string
+	mw   func() echo.MiddlewareFunc
+}{
+	{"Recover", func() echo.MiddlewareFunc { return middleware.Recover() }},
+	{"Logger", func() echo.MiddlewareFunc {
+		return middleware.LoggerWithConfig(middleware.LoggerConfig{Output: io.Discard})
+	}},
+	{"Gzip", func() echo.MiddlewareFunc { return middleware.Gzip() }},
+	{"BodyDump", func() echo.MiddlewareFunc {
+		return middleware.BodyDump(func(echo.Context, []byte, []byte) {})
+	}},
+	{"ContextTimeout", func() echo.MiddlewareFunc { return middleware.ContextTimeout(time.Minute) }},
+	{"TimeoutWithConfig", func() echo.MiddlewareFunc {
+		return middleware.TimeoutWithConfig(middleware.TimeoutConfig{Timeout: time.Minute, Skipper: streamed})
+	}},
+	{"Secure", func() echo.MiddlewareFunc { return middleware.Secure() }},
+}
+
+// TestAdapter runs the adapter conformance suite through a real echo server:
+// with the session middleware alone, and with each of echo's common
+// middleware around it (used before it) and inside it (used after it).
+func TestAdapter(t *testing.T) {
+	t.Run("Alone", func(t *testing.T) {
+		conformance.TestAdapter(t, serveWith(func(e *echo.Echo, session echo.MiddlewareFunc) {
+			e.Use(session)
+		}), conformance.AdapterOptions{})
+	})
+	for _, c := range commonMiddleware {
+		t.Run(c.name+"Around", func(t *testing.T) {
+			conformance.TestAdapter(t, serveWith(func(e *echo.Echo, session echo.MiddlewareFunc) {
+				e.Use(c.mw(), session)
+			}), conformance.AdapterOptions{})
+		})
+		t.Run(c.name+"Inside", func(t *testing.T) {
+			conformance.TestAdapter(t, serveWith(func(e *echo.Echo, session echo.MiddlewareFunc) {
+				e.Use(session, c.mw())
+			}), conformance.AdapterOptions{})
+		})
+	}
+	t.Run("AllAround", func(t *testing.T) {
+		conformance.TestAdapter(t, serveWith(func(e *echo.Echo, session echo.MiddlewareFunc) {
+			for _, c := range commonMiddleware {
+				e.Use(c.mw())
+			}
+			e.Use(session)
+		}), conformance.AdapterOptions{})
+	})
+}
+
+// TestAdapterCookieStore runs the suite with the data in the cookie.
+func TestAdapterCookieStore(t *testing.T) {
+	conformance.TestAdapter(t, serveWith(func(e *echo.Echo, session echo.MiddlewareFunc) {
+		e.Use(middleware.Recover(), session)
+	}), conformance.AdapterOptions{NewStore: func(*testing.T) vishnu.Store { return vishnu.NewCookieStore() }})
+}

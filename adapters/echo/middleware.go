@@ -1,0 +1,96 @@
+package vishnuecho
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	vishnu "github.com/vishnu-go/vishnu/core"
+)
+
+// Middleware returns echo middleware that gives each request a session of
+// m, reachable with Session(c), and commits it just before the response
+// headers go out. It is MiddlewareWithOptions with the zero Options.
+//
+// It panics when m is nil, as echo's own constructors do with a bad
+// configuration: at start-up, never at request time.
+func Middleware(m *vishnu.Manager) echo.MiddlewareFunc {
+	return MiddlewareWithOptions(m, Options{})
+}
+
+// MiddlewareWithOptions is Middleware configured by opts.
+//
+// The session is committed at the first of: a write of the response
+// (WriteHeader or Write, through any of echo's helpers), a Flush, a
+// Hijack, or the return of the handler chain inside the middleware, when
+// nothing was written. When the handler returns an error, the session is
+// committed before the middleware passes the error on, so that the page
+// echo's HTTPErrorHandler renders for it carries the session's cookie.
+//
+// When the commit fails, nothing of the handler's response goes out: its
+// writes fail with ErrResponseReplaced, and once it returns the error
+// response is sent instead (see Options.ErrorHandler).
+func MiddlewareWithOptions(m *vishnu.Manager, opts Options) echo.MiddlewareFunc {
+	if m == nil {
+		panic("vishnuecho: Middleware needs a *vishnu.Manager (from vishnu.New), got nil")
+	}
+	skip, handle := opts.Skipper, opts.ErrorHandler
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if skip != nil && skip(c) {
+				return next(c)
+			}
+			r, res := c.Request(), c.Response()
+			w := &writer{ResponseWriter: res.Writer, res: res, m: m}
+			if h := res.Header(); len(h) > 0 {
+				w.outer = h.Clone()
+			}
+			w.s = m.Open(r.Context(), vishnu.NewHTTPTransport(w, r))
+			c.SetRequest(r.WithContext(vishnu.NewContext(r.Context(), w.s)))
+			res.Writer = w
+			// A panic unwinds past end: the writer then answers a failed
+			// commit of the page a recovering middleware writes by itself.
+			defer func() { w.exited = true }()
+			return w.end(c, next(c), handle)
+		}
+	}
+}
+
+// end is the commit point of a handler chain that returned without
+// writing (or with an error for echo to render), sends the error response
+// if the commit failed, and finishes the session.
+func (w *writer) end(c echo.Context, err error, handle func(echo.Context, error) error) error {
+	if w.state == pending && !w.hijacked {
+		_ = w.commit()
+	}
+	// Inner middleware may leave its own writer in place (Gzip does once
+	// it has compressed); from here on, writes go straight below.
+	w.res.Writer = w.ResponseWriter
+	if w.state == failed {
+		err = w.replace(c, handle)
+	}
+	w.m.Finish(w.s)
+	return err
+}
+
+// replace answers a failed commit once the handler has returned: the
+// response is still clean (the writer let nothing through), so it is
+// rewound and the error response written through echo's Response, or left
+// to handle. The handler's own error, if any, is superseded.
+func (w *writer) replace(c echo.Context, handle func(echo.Context, error) error) error {
+	w.state = replaced
+	resp := w.m.ErrorResponse(w.s, w.err)
+	h := w.ResponseWriter.Header()
+	w.dropHandlerHeaders(h)
+	// The handler's WriteHeader went through echo's Response, which marked
+	// itself committed although nothing went out.
+	res := w.res
+	res.Committed, res.Status, res.Size = false, http.StatusOK, 0
+	if handle != nil {
+		addErrorHeaders(h, resp.Header, true)
+		return handle(c, w.err)
+	}
+	addErrorHeaders(h, resp.Header, false)
+	res.WriteHeader(resp.Status)
+	_, _ = res.Write(resp.Body) // the client went away: nothing else to do
+	return nil
+}
