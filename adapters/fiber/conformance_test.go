@@ -1,0 +1,38 @@
+package vishnufiber_test
+
+import (
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/compress"
+	"github.com/gofiber/fiber/v2/middleware/etag"
+	"github.com/gofiber/fiber/v2/middleware/logger"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/vishnu-go/vishnu/conformance"
+)
+
+func TestConformance(t *testing.T) {
+	conformance.TestAdapter(t, serveWith(nil, nil), conformance.AdapterOptions{})
+}
+
+// common returns fiber's common middleware: recover, logger, compress and
+// etag. etag reads the whole body to hash it (Response.Body drains a body
+// stream), which buffers a streamed response, so streaming routes skip it.
+func common() []fiber.Handler {
+	return []fiber.Handler{
+		recover.New(),
+		logger.New(logger.Config{Output: io.Discard}),
+		compress.New(),
+		etag.New(etag.Config{Next: func(c *fiber.Ctx) bool { return strings.HasSuffix(c.Path(), "/stream") }}),
+	}
+}
+
+func TestConformanceWithMiddlewareAround(t *testing.T) {
+	conformance.TestAdapter(t, serveWith(common, nil), conformance.AdapterOptions{})
+}
+
+func TestConformanceWithMiddlewareInside(t *testing.T) {
+	conformance.TestAdapter(t, serveWith(nil, common), conformance.AdapterOptions{})
+}
