@@ -46,6 +46,7 @@ type countingStore struct {
 	vishnu.Store
 	loads, saves, commits, touches, deletes atomic.Int64
 	down                                    atomic.Bool
+	failCommits                             atomic.Bool // Commit alone fails
 }
 
 var errDown = errors.New("store is down")
@@ -76,7 +77,7 @@ func (s *countingStore) Delete(ctx context.Context, id string) error {
 
 func (s *countingStore) Commit(ctx context.Context, id string, c *vishnu.Change) error {
 	s.commits.Add(1)
-	if s.down.Load() {
+	if s.down.Load() || s.failCommits.Load() {
 		return errDown
 	}
 	return s.Store.(vishnu.Committer).Commit(ctx, id, c)
@@ -186,7 +187,13 @@ type browser struct {
 
 func serve(t *testing.T, m *vishnu.Manager, h http.Handler) string {
 	t.Helper()
-	srv := httptest.NewServer(m.Handler(h))
+	return newServer(t, m.Handler(h))
+}
+
+// newServer serves h on loopback until the test ends.
+func newServer(t *testing.T, h http.Handler) string {
+	t.Helper()
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv.URL
 }

@@ -139,6 +139,7 @@ func (s *Session) loadLocked() error {
 			s.m.cfg.Logger.DebugContext(s.ctx, "vishnu: rejected session cookie", "cookie", s.m.cfg.Cookie.Name)
 			continue
 		}
+		s.hadValid = true
 		id := ""
 		if !s.m.inCookie {
 			id = d.token.storeID()
@@ -596,7 +597,20 @@ func (s *Session) mergeStoredLocked() error {
 // (Config.ErrorResponse) in place of the handler's, unless the handler
 // answers the failure itself and says so with ErrorHandled.
 func (s *Session) Destroy() error {
-	return s.withLoaded(s.destroyLocked)
+	if s == nil {
+		return ErrNoSession
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.loadLocked(); err != nil {
+		// The store is down: the logout cannot be recorded, but the
+		// browser drops its cookie all the same.
+		if s.hadValid && !s.closed {
+			s.outLine = s.m.cookieLine("", UntilBrowserCloses, time.Time{})
+		}
+		return err
+	}
+	return s.destroyLocked()
 }
 
 func (s *Session) destroyLocked() error {

@@ -79,6 +79,14 @@ func decodeValue[T any](raw []byte) (T, error) {
 	if err != nil {
 		return out, err
 	}
+	if n, isInt := v.(int64); isInt || tag == tagInt {
+		if !isInt {
+			n = int64(v.(int))
+		}
+		if convertInt(&out, n) {
+			return out, nil
+		}
+	}
 	out, ok := v.(T)
 	if !ok {
 		return out, errValueType
@@ -108,4 +116,44 @@ func decodeCompact(tag byte, p []byte) (any, error) {
 		return p[0] == 1, nil
 	}
 	return nil, errValueType
+}
+
+// convertInt stores n in *out when out points to an integer or float type
+// that holds n exactly: Set("n", 5) then Get[int64] (or Get[uint8]) works.
+// Anything else (a type that cannot hold n, or not a number) reports false.
+func convertInt[T any](out *T, n int64) bool {
+	switch p := any(out).(type) {
+	case *int:
+		return set(p, int(n), int64(int(n)) == n)
+	case *int8:
+		return set(p, int8(n), int64(int8(n)) == n)
+	case *int16:
+		return set(p, int16(n), int64(int16(n)) == n)
+	case *int32:
+		return set(p, int32(n), int64(int32(n)) == n)
+	case *int64:
+		return set(p, n, true)
+	case *uint:
+		return set(p, uint(n), n >= 0 && uint64(uint(n)) == uint64(n))
+	case *uint8:
+		return set(p, uint8(n), n >= 0 && int64(uint8(n)) == n)
+	case *uint16:
+		return set(p, uint16(n), n >= 0 && int64(uint16(n)) == n)
+	case *uint32:
+		return set(p, uint32(n), n >= 0 && int64(uint32(n)) == n)
+	case *uint64:
+		return set(p, uint64(n), n >= 0)
+	case *float64:
+		return set(p, float64(n), n >= -1<<53 && n <= 1<<53)
+	case *float32:
+		return set(p, float32(n), n >= -1<<24 && n <= 1<<24)
+	}
+	return false
+}
+
+func set[V any](p *V, v V, ok bool) bool {
+	if ok {
+		*p = v
+	}
+	return ok
 }
