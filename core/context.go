@@ -41,4 +41,3 @@ func (m *Manager) FromContext(ctx context.Context) *Session {
 	s, _ := ctx.Value(m).(*Session)
 	return s
 }
-
