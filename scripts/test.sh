@@ -369,7 +369,7 @@ fuzz_one() { # module pkg name
 	rc=$?
 	cat "$log"
 	if ((rc)); then
-		STEP_NOTE="a seed or saved input fails: $(grep -oE -- "--- FAIL: $name/[^ ]+" "$log" | sed 's/--- FAIL: //' | sort -u | tr '\n' ' ')"
+		STEP_NOTE="a seed or saved input fails: $(grep -oE -- "--- FAIL: $name/[^ ]+" "$log" | sed 's/--- FAIL: //' | sort -u | paste -sd ' ')"
 		return 1
 	fi
 	before=$(ls -1 "$corpus" 2>/dev/null || true)
