@@ -14,33 +14,49 @@ import (
 	vishnu "github.com/vishnu-go/vishnu/core"
 )
 
-// sendResponse writes the suite's Response through echo's own API: c.Blob
+// sendResponse writes the suite's Response through echo's own API, as
+// echo handlers answer: nothing at all for a nil Response, a returned
+// echo.NewHTTPError for ErrorStatus, c.NoContent for a status alone, c.Blob
 // for a whole body, echo's Response with flushes for a stream.
 func sendResponse(c echo.Context, resp *conformance.Response) error {
-	h := c.Response().Header()
-	for k, v := range resp.Header {
-		h[k] = v
+	if resp == nil {
+		return nil
 	}
-	status := resp.Status
-	if status == 0 {
-		status = http.StatusOK
-	}
-	if resp.Chunks == nil {
-		if ct := h.Get(echo.HeaderContentType); ct != "" {
-			return c.Blob(status, ct, resp.Body)
-		}
-		c.Response().WriteHeader(status)
-		_, err := c.Response().Write(resp.Body)
-		return err
+	if resp.ErrorStatus != 0 {
+		return echo.NewHTTPError(resp.ErrorStatus)
 	}
 	res := c.Response()
-	res.WriteHeader(status)
-	if _, err := res.Write(resp.Body); err != nil {
-		return err
+	h := res.Header()
+	for k, v := range resp.Header {
+		h[k] = v
 	}
 	// Through a ResponseController rather than res.Flush, which panics on a
 	// writer that cannot flush (Timeout's buffer).
 	rc := http.NewResponseController(res)
+	status := resp.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	switch {
+	case resp.FlushFirst:
+		if err := rc.Flush(); err != nil {
+			return err
+		}
+	case len(resp.Body) == 0 && resp.Chunks == nil:
+		return c.NoContent(status)
+	case resp.Chunks == nil && h.Get(echo.HeaderContentType) != "":
+		return c.Blob(status, h.Get(echo.HeaderContentType), resp.Body)
+	default:
+		res.WriteHeader(status)
+	}
+	if len(resp.Body) > 0 {
+		if _, err := res.Write(resp.Body); err != nil {
+			return err
+		}
+	}
+	if resp.Chunks == nil {
+		return nil
+	}
 	if err := rc.Flush(); err != nil {
 		return err
 	}
