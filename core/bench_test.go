@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	vishnu "github.com/vishnu-go/vishnu/core"
@@ -94,5 +95,17 @@ func BenchmarkMiddleware(b *testing.B) {
 			m := benchManager(b, newStore())
 			runRequests(b, m.Handler(writeOne), nil, "bob")
 		})
+	}
+}
+
+// BenchmarkHugeCookieHeader is a request with 1 MiB of same-name cookies.
+func BenchmarkHugeCookieHeader(b *testing.B) {
+	m := benchManager(b, vishnu.NewMemoryStore())
+	req := httptest.NewRequest("GET", "/", nil)
+	req.Header.Set("Cookie", strings.Repeat("vishnu=x; ", 1<<20/10))
+	h := m.Handler(readOne)
+	b.ReportAllocs()
+	for b.Loop() {
+		h.ServeHTTP(httptest.NewRecorder(), req)
 	}
 }

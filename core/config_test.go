@@ -33,6 +33,10 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		{"Cookie.Name", func(c *vishnu.Config) { c.Cookie.Name = "a;b" }},
 		{"Cookie.Path", func(c *vishnu.Config) { c.Cookie.Path = "relative" }},
 		{"Cookie.Path", func(c *vishnu.Config) { c.Cookie.Path = "/a;b" }},
+		// Bytes net/http drops, which would widen the cookie's Path.
+		{"Cookie.Path", func(c *vishnu.Config) { c.Cookie.Path = "/é" }},
+		{"Cookie.Path", func(c *vishnu.Config) { c.Cookie.Path = "/a\tb" }},
+		{"Cookie.Path", func(c *vishnu.Config) { c.Cookie.Path = "/a\x7fb" }},
 		{"Cookie.Domain", func(c *vishnu.Config) { c.Cookie.Domain = "a b" }},
 		{"Cookie.Insecure", func(c *vishnu.Config) { c.Cookie.Insecure = true; c.Cookie.SameSite = http.SameSiteNoneMode }},
 		{"Cookie.Insecure", func(c *vishnu.Config) { c.Cookie.Insecure = true; c.Cookie.Partitioned = true }},

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -202,5 +203,22 @@ func TestManagersSideBySide(t *testing.T) {
 	b.expect("/get", "outer,inner")
 	if b.cookie("vishnu") == "" || b.cookie("admin") == "" {
 		t.Fatal("both cookies must be in the jar")
+	}
+}
+
+// A Cookie header of a megabyte of same-name cookies costs a scan, not an
+// allocation per cookie: only the first four values are collected.
+func TestHugeCookieHeaderIsCheap(t *testing.T) {
+	cfg, _ := testConfig(newClock())
+	h := newManager(t, cfg).Handler(app())
+	req := httptest.NewRequest("GET", "/get?k=a", nil)
+	req.Header.Set("Cookie", strings.Repeat("vishnu=x; ", 1<<20/10))
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	runtime.ReadMemStats(&after)
+	if n := after.TotalAlloc - before.TotalAlloc; n > 64<<10 {
+		t.Errorf("one request with a 1 MiB Cookie header allocated %d bytes", n)
 	}
 }

@@ -2,6 +2,7 @@ package vishnu_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -121,7 +122,9 @@ func TestUnsavedSetTimeoutMovesNothing(t *testing.T) {
 // expiry must be brought forward, so the new idle timeout is enforced.
 func TestTimeoutShortenedAfterHeadersIsEnforced(t *testing.T) {
 	c := newClock()
-	cfg, _ := testConfig(c)
+	cfg, st := testConfig(c)
+	spy := &changeSpy{countingStore: st}
+	cfg.Store = spy
 	cfg.AutoSave = false
 	cfg.Timeout = time.Hour
 	mux := http.NewServeMux()
@@ -138,15 +141,21 @@ func TestTimeoutShortenedAfterHeadersIsEnforced(t *testing.T) {
 	})
 	b := newBrowser(t, serve(t, newManager(t, cfg), mux))
 	b.expect("/save?k=a&v=1", "ok")
-	b.expect("/timeout?d=720h", "ok")
-	b.expect("/save?k=b&v=1", "ok") // AutoSave off: persist the 30 days
+	b.expect("/timeout?d=720h&save=1", "ok")
+	b.expect("/to", "720h0m0s") // the 30 days are stored
 	b.expect("/late", "streaming")
-	e1, e2 := <-errs, <-errs
+	if e1, e2 := <-errs, <-errs; e1 != nil || e2 != nil {
+		t.Fatalf("SetTimeout(1h)=%v, Save=%v after the headers", e1, e2)
+	}
+	spy.mu.Lock()
+	last := spy.changes[len(spy.changes)-1]
+	spy.mu.Unlock()
+	if limit := c.Now().Add(time.Hour); last.Expires.After(limit) {
+		t.Errorf("the late Save wrote expiry %v, past the new timeout's %v", last.Expires, limit)
+	}
 	b.expect("/to", "1h0m0s")
 	c.Add(2 * time.Hour)
-	if got, _ := b.get("/get?k=a"); got != "false:" {
-		t.Errorf("SetTimeout(1h)=%v, Save=%v after the headers; 2h idle later the session is alive (%q)", e1, e2, got)
-	}
+	b.expect("/get?k=a", "false:")
 }
 
 // With AutoSave on, a Set after the headers on a new session cannot be
@@ -161,8 +170,11 @@ func TestLateSetThatCannotBeDeliveredIsAnError(t *testing.T) {
 	})
 	b := newBrowser(t, serve(t, newManager(t, cfg), mux))
 	b.expect("/late", "streaming")
-	if err := <-errs; err == nil && st.saves.Load() == 0 {
-		t.Error("Set after the headers on a new session returned nil, and the change was dropped")
+	if err := <-errs; !errors.Is(err, vishnu.ErrHeadersWritten) {
+		t.Errorf("Set after the headers on a new session: %v, want ErrHeadersWritten", err)
+	}
+	if n := st.saves.Load(); n != 0 {
+		t.Errorf("an undeliverable session was saved %d times", n)
 	}
 }
 

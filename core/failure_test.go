@@ -79,22 +79,32 @@ func TestLoadLetsAHandlerSeeTheStoreError(t *testing.T) {
 	m := newManager(t, cfg)
 	mux := http.NewServeMux()
 	mux.Handle("/", app())
+	seen := make(chan [2]error, 1)
 	mux.HandleFunc("/load", func(w http.ResponseWriter, r *http.Request) {
 		s := vishnu.FromContext(r.Context())
-		err := s.Load()
-		fmt.Fprint(w, errors.Is(err, errDown))
-		if err := s.Set("a", "2"); !errors.Is(err, errDown) {
-			t.Errorf("Set on an unloadable session: %v", err)
-		}
+		seen <- [2]error{s.Load(), s.Set("a", "2")}
+		w.Write([]byte("handler"))
 	})
 	b := newBrowser(t, serve(t, m, mux))
 	b.expect("/set?k=a&v=1", "ok")
 	st.down.Store(true)
-	resp, _ := b.c.Get(b.base + "/load")
+	resp, err := b.c.Get(b.base + "/load")
+	if err != nil {
+		t.Fatal(err)
+	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusInternalServerError {
-		t.Fatalf("status %d", resp.StatusCode)
+		t.Fatalf("status %d, want the error response", resp.StatusCode)
 	}
+	errs := <-seen
+	if !errors.Is(errs[0], errDown) {
+		t.Errorf("Load with the store down: %v, want the store's error", errs[0])
+	}
+	if !errors.Is(errs[1], errDown) {
+		t.Errorf("Set on an unloadable session: %v, want the store's error", errs[1])
+	}
+	st.down.Store(false)
+	b.expect("/get?k=a", "true:1") // the failed Set changed nothing
 }
 
 func TestChangesAfterTheHeaders(t *testing.T) {

@@ -159,6 +159,9 @@ func app() http.Handler {
 		if err == nil {
 			err = sess(r).SetTimeout(d)
 		}
+		if err == nil && r.FormValue("save") != "" {
+			err = sess(r).Save()
+		}
 		report(w, err)
 	})
 	mux.HandleFunc("/new", func(w http.ResponseWriter, r *http.Request) {

@@ -126,6 +126,29 @@ func TestAbsoluteTimeout(t *testing.T) {
 	b.expect("/get?k=a", "false:")
 }
 
+// The expiry written to the cookie and the record never passes the
+// absolute timeout: a store's own expiry removes the session on time.
+func TestAbsoluteTimeoutCapsTheWrittenExpiry(t *testing.T) {
+	c := newClock()
+	cfg, st := testConfig(c)
+	spy := &changeSpy{countingStore: st}
+	cfg.Store = spy
+	cfg.Timeout = 24 * time.Hour
+	cfg.AbsoluteTimeout = 2 * time.Hour
+	b := newBrowser(t, serve(t, newManager(t, cfg), app()))
+	if set := b.expect("/set?k=a&v=1", "ok"); len(set) != 1 || !strings.Contains(set[0], "Max-Age=7200") {
+		t.Fatalf("cookie %q, want Max-Age=7200 (the absolute timeout)", set)
+	}
+	c.Add(90 * time.Minute)
+	b.expect("/set?k=a&v=2", "ok")
+	spy.mu.Lock()
+	last := spy.changes[len(spy.changes)-1]
+	spy.mu.Unlock()
+	if want := c.Now().Add(30 * time.Minute); !last.Expires.Equal(want) {
+		t.Errorf("the record's expiry is %v, want %v", last.Expires, want)
+	}
+}
+
 func TestBrowserSessionCookieHasNoExpiryButServerForgets(t *testing.T) {
 	c := newClock()
 	cfg, _ := testConfig(c)

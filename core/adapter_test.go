@@ -1,0 +1,111 @@
+package vishnu_test
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	vishnu "github.com/vishnu-go/vishnu/core"
+)
+
+// mapTransport is a Transport of an adapter outside core: request cookies
+// from a list, response headers in a map of its own.
+type mapTransport struct {
+	cookies map[string][]string
+	header  map[string]string
+	lines   map[string]string // Set-Cookie lines by cookie name
+}
+
+func newMapTransport() *mapTransport {
+	return &mapTransport{cookies: map[string][]string{}, header: map[string]string{}, lines: map[string]string{}}
+}
+
+func (t *mapTransport) Cookies(name string) []string { return t.cookies[name] }
+func (t *mapTransport) SetCookie(name, line string)  { t.lines[name] = line }
+func (t *mapTransport) Header(key string) string     { return t.header[key] }
+func (t *mapTransport) SetHeader(key, value string)  { t.header[key] = value }
+func (t *mapTransport) cookieValue(name string) string {
+	v, _, _ := strings.Cut(strings.TrimPrefix(t.lines[name], name+"="), ";")
+	return v
+}
+
+// After the commit point, a change that needs a cookie fails with
+// ErrHeadersWritten whatever the Transport: core keeps the commit window,
+// so an adapter cannot lose a change silently.
+func TestCommitWindowIsCoresForEveryTransport(t *testing.T) {
+	cfg, st := testConfig(newClock())
+	m := newManager(t, cfg)
+	tr := newMapTransport()
+	s := m.Open(t.Context(), tr)
+	if err := m.Commit(s); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set("k", "v"); !errors.Is(err, vishnu.ErrHeadersWritten) {
+		t.Fatalf("Set after Commit on a new session: %v, want ErrHeadersWritten", err)
+	}
+	if err := s.Save(); err != nil && !errors.Is(err, vishnu.ErrHeadersWritten) {
+		t.Fatalf("Save: %v", err)
+	}
+	m.Finish(s)
+	if n := st.saves.Load(); n != 0 || len(tr.lines) != 0 {
+		t.Fatalf("an undeliverable session was written (%d saves, cookies %v)", n, tr.lines)
+	}
+
+	// A committed session: its cookie is set once, at the commit point,
+	// with the cache headers.
+	s = m.Open(t.Context(), tr)
+	if err := s.Set("user", "ann"); err != nil {
+		t.Fatal(err)
+	}
+	if len(tr.lines) != 0 {
+		t.Fatal("a cookie was set before the commit point")
+	}
+	if err := m.Commit(s); err != nil {
+		t.Fatal(err)
+	}
+	if tr.lines["vishnu"] == "" || tr.header["Vary"] != "Cookie" || tr.header["Cache-Control"] != "private" {
+		t.Fatalf("after Commit: cookies %v, headers %v", tr.lines, tr.header)
+	}
+	next := newMapTransport()
+	next.cookies["vishnu"] = []string{tr.cookieValue("vishnu")}
+	s = m.Open(t.Context(), next)
+	if v, _ := vishnu.Get[string](s, "user"); v != "ann" {
+		t.Fatalf("the next request reads %q", v)
+	}
+}
+
+// The error response reaches an adapter as data (status, headers, body),
+// with the session's pending deletion cookie: an adapter on any framework
+// can send it.
+func TestErrorResponseForAdapters(t *testing.T) {
+	cfg, st := testConfig(newClock())
+	m := newManager(t, cfg)
+	tr := newMapTransport()
+	s := m.Open(t.Context(), tr)
+	s.Set("user", "ann")
+	if err := m.Commit(s); err != nil {
+		t.Fatal(err)
+	}
+	next := newMapTransport()
+	next.cookies["vishnu"] = []string{tr.cookieValue("vishnu")}
+	s = m.Open(t.Context(), next)
+	st.down.Store(true)
+	if err := s.Destroy(); !errors.Is(err, errDown) {
+		t.Fatalf("Destroy with the store down: %v", err)
+	}
+	err := m.Commit(s)
+	if !errors.Is(err, errDown) {
+		t.Fatalf("Commit after a failed Destroy: %v, want the store's error", err)
+	}
+	resp := m.ErrorResponse(s, err)
+	if resp.Status != http.StatusInternalServerError || len(resp.Body) == 0 {
+		t.Errorf("error response %d %q", resp.Status, resp.Body)
+	}
+	if !expiresCookie(resp.Header.Values("Set-Cookie")) || resp.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("error response headers %v, want the deletion cookie and no-store", resp.Header)
+	}
+	if len(next.lines) != 0 {
+		t.Errorf("a failed commit set %v on the response", next.lines)
+	}
+}
