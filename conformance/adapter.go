@@ -37,40 +37,81 @@ func NewRequest(r *http.Request) *Request {
 	return &Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query()}
 }
 
-// Response is what a Handler answers. The harness sends Status (0 means
-// 200), Header and Body. When Chunks is not nil the response is streamed:
-// after Body the harness flushes, then writes and flushes each chunk it
-// receives from Chunks, until Chunks is closed. The session cookie must be
-// in the headers even so: this is what the streaming case checks. If the
-// response can no longer be written (the client went away), the harness may
-// stop reading Chunks; the sender gives up by itself.
+// Response is what a Handler answers; the harness writes it as the
+// framework's own handlers would:
+//
+//   - A nil Response: the handler writes nothing at all and returns (no
+//     status, no header, no body), and the framework sends its default
+//     answer (200 with an empty body). The session must be committed even
+//     so, at the end of the request.
+//   - ErrorStatus not 0: the handler fails. The harness returns the
+//     framework's own error carrying that status from its route, for the
+//     framework's error handler to render (echo: echo.NewHTTPError(status);
+//     fiber: fiber.NewError(status); gin: c.AbortWithError(status, err));
+//     on plain net/http, which has no handler errors, it writes
+//     http.Error(w, http.StatusText(status), status). Header, Body and
+//     Chunks are ignored.
+//   - Otherwise the harness sends Status (0 means 200), Header and Body;
+//     with no Body and no Chunks, it only sets the status (gin: c.Status;
+//     echo: c.NoContent). With FlushFirst it flushes before it sets the
+//     status or writes anything (the headers then go out with status 200).
+//     When Chunks is not nil the response is streamed: after Body the
+//     harness flushes, then writes and flushes each chunk it receives from
+//     Chunks, until Chunks is closed (fasthttp: SetBodyStreamWriter).
+//
+// The session cookie must be in the headers in every case. If the response
+// can no longer be written (the client went away), the harness may stop
+// reading Chunks; the sender gives up by itself.
 type Response struct {
 	Status int
 	Header http.Header
 	Body   []byte
 	Chunks <-chan []byte
+
+	// FlushFirst asks for a flush before anything is written.
+	FlushFirst bool
+
+	// ErrorStatus, when not 0, asks the harness to return the framework's
+	// error with this status instead of writing the response.
+	ErrorStatus int
 }
 
 // Send writes resp to w: it is all a harness built on net/http (chi, gin,
-// echo) needs to do with a Response. It returns the first write or flush
-// error.
+// echo) needs to do with a Response, except returning the framework's error
+// for ErrorStatus, which Send writes as http.Error does. It returns the
+// first write or flush error.
 func (resp *Response) Send(w http.ResponseWriter) error {
+	if resp == nil {
+		return nil // the handler writes nothing
+	}
+	if resp.ErrorStatus != 0 {
+		http.Error(w, http.StatusText(resp.ErrorStatus), resp.ErrorStatus)
+		return nil
+	}
 	h := w.Header()
 	for k, v := range resp.Header {
 		h[k] = v
 	}
-	status := resp.Status
-	if status == 0 {
-		status = http.StatusOK
+	rc := http.NewResponseController(w)
+	if resp.FlushFirst {
+		if err := rc.Flush(); err != nil {
+			return err
+		}
+	} else {
+		status := resp.Status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		w.WriteHeader(status)
 	}
-	w.WriteHeader(status)
-	if _, err := w.Write(resp.Body); err != nil {
-		return err
+	if len(resp.Body) > 0 {
+		if _, err := w.Write(resp.Body); err != nil {
+			return err
+		}
 	}
 	if resp.Chunks == nil {
 		return nil
 	}
-	rc := http.NewResponseController(w)
 	if err := rc.Flush(); err != nil {
 		return err
 	}
@@ -99,19 +140,8 @@ type ServeFunc func(t *testing.T, m *vishnu.Manager, h Handler) (baseURL string)
 
 // NetHTTP is the ServeFunc of core's own net/http middleware,
 // Manager.Handler, on an httptest.Server. Its source is the model for the
-// ServeFunc of another framework:
-//
-//	func(t *testing.T, m *vishnu.Manager, h conformance.Handler) string {
-//		app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-//			_ = h(vishnu.FromContext(r.Context()), conformance.NewRequest(r)).Send(w)
-//		})
-//		srv := httptest.NewServer(m.Handler(app))
-//		t.Cleanup(srv.Close)
-//		return srv.URL
-//	}
-var NetHTTP ServeFunc = serveNetHTTP
-
-func serveNetHTTP(t *testing.T, m *vishnu.Manager, h Handler) string {
+// ServeFunc of another framework.
+func NetHTTP(t *testing.T, m *vishnu.Manager, h Handler) string {
 	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_ = h(vishnu.FromContext(r.Context()), NewRequest(r)).Send(w)
 	})
@@ -119,6 +149,8 @@ func serveNetHTTP(t *testing.T, m *vishnu.Manager, h Handler) string {
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
+
+var _ ServeFunc = NetHTTP
 
 // AdapterOptions configures TestAdapter. The zero value runs every case on
 // core's memory store.

@@ -27,11 +27,17 @@ import (
 //	regenerate   regenerates the session
 //	destroy      destroys the session
 //	stream       sets each query parameter, then streams three chunks
+//	empty        sets each query parameter, then writes nothing (a nil Response)
+//	status       sets each query parameter, then answers 204 and nothing else
+//	fail         sets each query parameter, then fails with status 422 (Response.ErrorStatus)
 //	hook         runs the case's hook
 //
 // Parameters starting with an underscore are not session values: _save=1
-// makes set, delete, flash and timeout call Save. Every route but noop and
-// stream answers with the JSON of a view.
+// makes set, delete, flash, timeout, empty, status and fail call Save. For
+// stream, _sse=1 sends the chunks as server-sent events, _flushfirst=1
+// flushes before anything is written, and _late=k sets k to "late" once the
+// client has the first chunk, reporting how that went in a last chunk.
+// Every other route answers with the JSON of a view.
 type app struct {
 	hook   func(s *vishnu.Session, r *Request) *Response
 	stream *stream
@@ -62,7 +68,7 @@ func (a *app) handle(s *vishnu.Session, r *Request) *Response {
 	save := r.Query.Get("_save") == "1"
 	switch route {
 	case "get":
-	case "set", "stream":
+	case "set", "stream", "empty", "status", "fail":
 		for k, v := range params(r) {
 			if err = s.Set(k, v); err != nil {
 				break
@@ -102,8 +108,16 @@ func (a *app) handle(s *vishnu.Session, r *Request) *Response {
 	if err == nil && save {
 		err = s.Save()
 	}
-	if route == "stream" && err == nil && a.stream != nil {
-		return a.stream.response()
+	switch {
+	case err != nil:
+	case route == "stream" && a.stream != nil:
+		return a.stream.response(s, r)
+	case route == "empty":
+		return nil
+	case route == "status":
+		return &Response{Status: http.StatusNoContent}
+	case route == "fail":
+		return &Response{ErrorStatus: failStatus}
 	}
 	return viewResponse(s, flash, err)
 }
@@ -142,6 +156,13 @@ func viewResponse(s *vishnu.Session, flash *string, err error) *Response {
 // errSessionGone stands for vishnu.ErrSessionGone in a view.
 const errSessionGone = "session-gone"
 
+// failStatus is the status of the fail route's error.
+const failStatus = http.StatusUnprocessableEntity
+
+// errHeadersWritten stands for vishnu.ErrHeadersWritten in a stream's last
+// chunk.
+const errHeadersWritten = "headers-written"
+
 // stream is the streaming route's state: it sends three chunks, each only
 // once the client has received the one before, which a buffered response
 // never lets it do.
@@ -151,29 +172,61 @@ type stream struct {
 	wait     time.Duration
 }
 
-const streamHead = "streamed:\n"
+const (
+	streamHead = "streamed:\n"
+	sseHead    = ": streamed\n\n"
+)
 
 func streamChunk(i int) string { return fmt.Sprintf("chunk %d\n", i) }
 
-func (st *stream) response() *Response {
+func sseChunk(i int) string { return fmt.Sprintf("data: chunk %d\n\n", i) }
+
+// lateChunk is the last chunk of a stream that changed its session late.
+func lateChunk(outcome string) string { return "late: " + outcome + "\n" }
+
+func (st *stream) response(s *vishnu.Session, r *Request) *Response {
+	sse, late := r.Query.Get("_sse") == "1", r.Query.Get("_late")
 	chunks := make(chan []byte)
 	go func() {
 		defer close(chunks)
 		for i := range 3 {
+			chunk := streamChunk(i)
+			if sse {
+				chunk = sseChunk(i)
+			}
 			select {
-			case chunks <- []byte(streamChunk(i)):
+			case chunks <- []byte(chunk):
 			case <-time.After(st.wait):
 				return // the harness stopped reading
 			}
-			if st.buffered.Load() {
-				continue // waiting again would only slow the case down
+			if !st.buffered.Load() { // waiting again would only slow the case down
+				select {
+				case <-st.ack:
+				case <-time.After(st.wait):
+					st.buffered.Store(true)
+				}
 			}
-			select {
-			case <-st.ack:
-			case <-time.After(st.wait):
-				st.buffered.Store(true)
+			if i == 0 && late != "" {
+				outcome := "ok"
+				if err := s.Set(late, "late"); errors.Is(err, vishnu.ErrHeadersWritten) {
+					outcome = errHeadersWritten
+				} else if err != nil {
+					outcome = err.Error()
+				}
+				defer func() {
+					select {
+					case chunks <- []byte(lateChunk(outcome)):
+					case <-time.After(st.wait):
+					}
+				}()
 			}
 		}
 	}()
-	return &Response{Header: http.Header{"Content-Type": {"text/plain"}}, Body: []byte(streamHead), Chunks: chunks}
+	resp := &Response{Header: http.Header{"Content-Type": {"text/plain"}}, Body: []byte(streamHead), Chunks: chunks}
+	if sse {
+		resp.Header = http.Header{"Content-Type": {"text/event-stream"}, "Cache-Control": {"no-cache"}}
+		resp.Body = []byte(sseHead)
+	}
+	resp.FlushFirst = r.Query.Get("_flushfirst") == "1"
+	return resp
 }

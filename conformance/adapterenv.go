@@ -321,7 +321,7 @@ func (b *browser) stream(st *stream, kv ...string) (r *reply, chunks []string, e
 		line, err := br.ReadString('\n')
 		if line != "" {
 			chunks = append(chunks, line)
-			if line != streamHead {
+			if isChunk(line) {
 				select {
 				case st.ack <- struct{}{}:
 				default:
@@ -335,6 +335,12 @@ func (b *browser) stream(st *stream, kv ...string) (r *reply, chunks []string, e
 			return r, chunks, err
 		}
 	}
+}
+
+// isChunk reports whether a line of a streamed body is one of the chunks
+// the handler waits for the client to receive.
+func isChunk(line string) bool {
+	return strings.HasPrefix(line, "chunk ") || strings.HasPrefix(line, "data: ")
 }
 
 func clip(b []byte) string {

@@ -3,6 +3,8 @@ package conformance_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"runtime"
 	"sync"
 	"time"
@@ -12,12 +14,28 @@ import (
 
 // faultyStore is a map store with expiry and every optional capability,
 // correct unless it is given a bug: the broken stores that prove the store
-// suite catches what it claims to.
+// suite catches what it claims to. Its records live in a faultyBackend that
+// a second instance (twin) shares, as two application servers share one
+// Redis.
 type faultyStore struct {
 	bug   bug
 	limit int  // MaxRecordSize, for the truncates bug
 	down  bool // the backend is unreachable: every call fails
 
+	b *faultyBackend
+
+	// commitMu serializes Commit, Touch and Delete for the
+	// saveBypassesCommitLock bug, whose Commit is not atomic by itself.
+	commitMu sync.Mutex
+
+	// cacheMu and cache are the per-instance read cache of the
+	// perInstanceCache and deleteCacheRace bugs.
+	cacheMu sync.Mutex
+	cache   map[string]faultyRecord
+}
+
+// faultyBackend is what instances of a faultyStore share.
+type faultyBackend struct {
 	mu      sync.Mutex
 	records map[string]faultyRecord
 }
@@ -44,12 +62,41 @@ const (
 	cleanupNoLimit        // Cleanup ignores its limit
 	cleanupNoDormant      // Cleanup ignores dormantFor
 	cleanupAlwaysDone     // Cleanup always reports finished
+
+	subResolutionNeverExpires // a lifetime under the resolution (50ms) becomes "no expiry", as a TTL of 0 does in memcached
+	pastExpiryKept            // a write over a live record with an expiry in the past keeps the old expiry
+	relativeAbove30Days       // a lifetime over 30 days is taken for a Unix time, as memcached reads it
+	truncatesToSeconds        // lifetimes are cut to whole seconds (at least one)
+	createdNeverExpires       // a record created by Commit gets no expiry
+	emptyCommitNoop           // a Change that names no field is not written at all
+	unchangedCommitNoop       // a Commit that would not change the bytes is not written, expiry included
+	emptyCommitUpserts        // an empty Change writes the expiry, creating an empty record if there is none
+	createOverwrites          // Commit with Create true starts from no fields, even over a live record
+	replaceNeedsSet           // Replace is ignored when the Change sets nothing
+	emptiedRecordDeleted      // a Commit that leaves no field deletes the record
+	saveBypassesCommitLock    // Commit is atomic under a lock that Save does not take
+	touchRewrites             // Touch loads the record and writes it back with the new expiry
+	touchUpserts              // Touch checks the record exists, then upserts its expiry
+	deleteCacheRace           // Delete clears the read cache before the backend, so a Load in between caches the deleted record
+	perInstanceCache          // each instance caches what it read, invalidated by its own writes only
 )
+
+// window is the gap a non-atomic read-then-write leaves, wide enough for a
+// concurrent call to land in it.
+func window() {
+	runtime.Gosched()
+	time.Sleep(100 * time.Microsecond)
+}
 
 var errBackendDown = errors.New("faulty: connection refused")
 
 func newFaulty(b bug) *faultyStore {
-	return &faultyStore{bug: b, records: make(map[string]faultyRecord)}
+	return &faultyStore{bug: b, b: &faultyBackend{records: make(map[string]faultyRecord)}, cache: make(map[string]faultyRecord)}
+}
+
+// twin returns another instance over the same backend.
+func (s *faultyStore) twin() *faultyStore {
+	return &faultyStore{bug: s.bug, limit: s.limit, down: s.down, b: s.b, cache: make(map[string]faultyRecord)}
 }
 
 var (
@@ -80,26 +127,98 @@ func (s *faultyStore) key(id string) string {
 	return id
 }
 
-// liveLocked returns the record under id, if it is there and not expired.
-func (s *faultyStore) liveLocked(id string) ([]byte, bool) {
-	r, ok := s.records[s.key(id)]
-	if !ok || (s.bug != ignoresExpiry && !time.Now().Before(r.expires)) {
-		return nil, false
+func (s *faultyStore) cached() bool { return s.bug == perInstanceCache || s.bug == deleteCacheRace }
+
+// expiry is the expiry the store really gives a record asked to expire at
+// expires, with the bugs of expiry conversion; old is the live record's
+// expiry, if any.
+func (s *faultyStore) expiry(expires time.Time, old *faultyRecord) time.Time {
+	now := time.Now()
+	d := expires.Sub(now)
+	switch {
+	case s.bug == pastExpiryKept && d <= 0 && old != nil:
+		return old.expires
+	case s.bug == subResolutionNeverExpires && d > 0 && d < 50*time.Millisecond:
+		return time.Time{}.AddDate(9000, 0, 0)
+	case s.bug == relativeAbove30Days && d > 30*24*time.Hour:
+		return time.Unix(int64(d/time.Second), 0)
+	case s.bug == truncatesToSeconds && d > 0:
+		return now.Add(max(d.Truncate(time.Second), time.Second))
 	}
-	return r.data, true
+	return expires
+}
+
+// liveLocked returns the record under id, if it is there and not expired.
+func (s *faultyStore) liveLocked(id string) (faultyRecord, bool) {
+	r, ok := s.b.records[s.key(id)]
+	if !ok || (s.bug != ignoresExpiry && !time.Now().Before(r.expires)) {
+		return faultyRecord{}, false
+	}
+	return r, true
+}
+
+// putLocked writes a record, unless its expiry is past and it is new.
+func (s *faultyStore) putLocked(id string, data []byte, expires time.Time) faultyRecord {
+	old, live := s.liveLocked(id)
+	var p *faultyRecord
+	if live {
+		p = &old
+	}
+	r := faultyRecord{data, s.expiry(expires, p)}
+	s.b.records[s.key(id)] = r
+	return r
 }
 
 func (s *faultyStore) Load(ctx context.Context, id string) ([]byte, error) {
 	if err := s.check(ctx); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	data, ok := s.liveLocked(id)
+	if s.cached() {
+		s.cacheMu.Lock()
+		defer s.cacheMu.Unlock()
+		if r, ok := s.cache[id]; ok && time.Now().Before(r.expires) {
+			return append([]byte(nil), r.data...), nil
+		}
+	}
+	s.b.mu.Lock()
+	r, ok := s.liveLocked(id)
+	s.b.mu.Unlock()
 	if !ok {
 		return nil, vishnu.ErrNotFound
 	}
-	return append([]byte(nil), data...), nil
+	if s.cached() {
+		s.cache[id] = r
+	}
+	return append([]byte(nil), r.data...), nil
+}
+
+// cachePut keeps the cache of the instance that wrote in step; the caller
+// holds cacheMu if the store caches.
+func (s *faultyStore) cachePut(id string, r faultyRecord, ok bool) {
+	if !s.cached() {
+		return
+	}
+	if ok {
+		s.cache[id] = r
+	} else {
+		delete(s.cache, id)
+	}
+}
+
+func (s *faultyStore) lockCache() func() {
+	if !s.cached() {
+		return func() {}
+	}
+	s.cacheMu.Lock()
+	return s.cacheMu.Unlock
+}
+
+func (s *faultyStore) lockCommit() func() {
+	if s.bug != saveBypassesCommitLock {
+		return func() {}
+	}
+	s.commitMu.Lock()
+	return s.commitMu.Unlock
 }
 
 func (s *faultyStore) Save(ctx context.Context, id string, data []byte, expires time.Time) error {
@@ -112,9 +231,11 @@ func (s *faultyStore) Save(ctx context.Context, id string, data []byte, expires 
 	case s.bug != aliases:
 		data = append([]byte(nil), data...)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.records[s.key(id)] = faultyRecord{data, expires}
+	defer s.lockCache()()
+	s.b.mu.Lock()
+	defer s.b.mu.Unlock()
+	r := s.putLocked(id, data, expires)
+	s.cachePut(id, r, true)
 	return nil
 }
 
@@ -122,16 +243,26 @@ func (s *faultyStore) Delete(ctx context.Context, id string) error {
 	if err := s.check(ctx); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	if _, ok := s.records[s.key(id)]; !ok {
+	defer s.lockCommit()()
+	if s.bug == deleteCacheRace {
+		s.cacheMu.Lock()
+		delete(s.cache, id)
+		s.cacheMu.Unlock()
+		window()
+	} else {
+		defer s.lockCache()()
+		s.cachePut(id, faultyRecord{}, false)
+	}
+	s.b.mu.Lock()
+	if _, ok := s.b.records[s.key(id)]; !ok {
 		if s.bug == hangs {
 			return nil // the lock is never released: every later call blocks
 		}
-		s.mu.Unlock()
+		s.b.mu.Unlock()
 		return nil
 	}
-	delete(s.records, s.key(id))
-	s.mu.Unlock()
+	delete(s.b.records, s.key(id))
+	s.b.mu.Unlock()
 	return nil
 }
 
@@ -139,26 +270,55 @@ func (s *faultyStore) Commit(ctx context.Context, id string, c *vishnu.Change) e
 	if err := s.check(ctx); err != nil {
 		return err
 	}
-	if s.bug == resurrects {
-		c2 := *c
-		c2.Create = true
-		c = &c2
+	empty := len(c.Set) == 0 && len(c.Delete) == 0 && !c.Replace
+	if s.bug == emptyCommitNoop && empty {
+		return nil
 	}
-	s.mu.Lock()
-	cur, _ := s.liveLocked(id)
-	if s.bug == losesCommits {
+	c2 := *c
+	c = &c2
+	switch {
+	case s.bug == resurrects:
+		c.Create = true
+	case s.bug == replaceNeedsSet && len(c.Set) == 0:
+		c.Replace = false
+	case s.bug == emptyCommitUpserts && empty:
+		c.Create = true
+	}
+	defer s.lockCommit()()
+	defer s.lockCache()()
+	s.b.mu.Lock()
+	cur, live := s.liveLocked(id)
+	if s.bug == losesCommits || s.bug == saveBypassesCommitLock {
 		// The window of a load-change-save without a transaction.
-		s.mu.Unlock()
-		runtime.Gosched()
-		time.Sleep(100 * time.Microsecond)
-		s.mu.Lock()
+		s.b.mu.Unlock()
+		window()
+		s.b.mu.Lock()
 	}
-	defer s.mu.Unlock()
-	rec, err := c.Apply(cur)
+	defer s.b.mu.Unlock()
+	base := cur.data
+	if !live || (s.bug == createOverwrites && c.Create) {
+		base = nil
+	}
+	rec, err := c.Apply(base)
 	if err != nil {
 		return err
 	}
-	s.records[s.key(id)] = faultyRecord{rec, c.Expires}
+	switch {
+	case s.bug == unchangedCommitNoop && live && string(rec) == string(cur.data):
+		return nil
+	case s.bug == emptiedRecordDeleted:
+		if f, err := vishnu.DecodeRecord(rec); err == nil && len(f) == 0 {
+			delete(s.b.records, s.key(id))
+			s.cachePut(id, faultyRecord{}, false)
+			return nil
+		}
+	}
+	expires := c.Expires
+	if s.bug == createdNeverExpires && !live {
+		expires = time.Time{}.AddDate(9000, 0, 0)
+	}
+	r := s.putLocked(id, rec, expires)
+	s.cachePut(id, r, true)
 	return nil
 }
 
@@ -166,16 +326,30 @@ func (s *faultyStore) Touch(ctx context.Context, id string, expires time.Time) e
 	if err := s.check(ctx); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	data, ok := s.liveLocked(id)
-	if !ok {
-		if s.bug != touchCreates {
-			return vishnu.ErrNotFound
-		}
-		data = []byte{}
+	defer s.lockCommit()()
+	defer s.lockCache()()
+	s.b.mu.Lock()
+	defer s.b.mu.Unlock()
+	r, ok := s.liveLocked(id)
+	switch {
+	case !ok && s.bug == touchCreates:
+		r = faultyRecord{data: []byte{}}
+	case !ok:
+		return vishnu.ErrNotFound
 	}
-	s.records[s.key(id)] = faultyRecord{data, expires}
+	if s.bug == touchRewrites || s.bug == touchUpserts {
+		// The window between reading the record and writing it back.
+		s.b.mu.Unlock()
+		window()
+		s.b.mu.Lock()
+		if cur, ok := s.b.records[s.key(id)]; ok && s.bug == touchUpserts {
+			r.data = cur.data
+		} else if !ok && s.bug == touchUpserts {
+			r.data = []byte{}
+		}
+	}
+	w := s.putLocked(id, r.data, expires)
+	s.cachePut(id, w, true)
 	return nil
 }
 
@@ -186,22 +360,139 @@ func (s *faultyStore) Cleanup(ctx context.Context, dormantFor time.Duration, lim
 	if s.bug == cleanupNoDormant {
 		dormantFor = 0
 	}
+	s.b.mu.Lock()
+	defer s.b.mu.Unlock()
 	if s.bug == cleanupNoLimit {
-		limit = len(s.records) + 1
+		limit = len(s.b.records) + 1
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	cutoff := time.Now().Add(-dormantFor)
 	removed := 0
-	for id, r := range s.records {
+	for id, r := range s.b.records {
 		if r.expires.After(cutoff) {
 			continue
 		}
 		if removed == limit {
 			return s.bug == cleanupAlwaysDone, nil
 		}
-		delete(s.records, id)
+		delete(s.b.records, id)
 		removed++
 	}
 	return true, nil
+}
+
+// Capability subsets -------------------------------------------------------------
+
+// capSet names the optional interfaces a broken store shows.
+type capSet int
+
+const (
+	allCaps     capSet = iota
+	noCleaner          // Committer and Toucher
+	toucherOnly        // Toucher, no Committer, no Cleaner
+	plainStore         // Load, Save and Delete only
+)
+
+type storeOnly struct{ f *faultyStore }
+
+func (s storeOnly) Load(ctx context.Context, id string) ([]byte, error) { return s.f.Load(ctx, id) }
+func (s storeOnly) Save(ctx context.Context, id string, data []byte, expires time.Time) error {
+	return s.f.Save(ctx, id, data, expires)
+}
+func (s storeOnly) Delete(ctx context.Context, id string) error { return s.f.Delete(ctx, id) }
+
+type withTouch struct{ storeOnly }
+
+func (s withTouch) Touch(ctx context.Context, id string, expires time.Time) error {
+	return s.f.Touch(ctx, id, expires)
+}
+
+type withCommitTouch struct{ withTouch }
+
+func (s withCommitTouch) Commit(ctx context.Context, id string, c *vishnu.Change) error {
+	return s.f.Commit(ctx, id, c)
+}
+
+// show returns f with only the capabilities of caps.
+func show(f *faultyStore, caps capSet) vishnu.Store {
+	switch caps {
+	case noCleaner:
+		return withCommitTouch{withTouch{storeOnly{f}}}
+	case toucherOnly:
+		return withTouch{storeOnly{f}}
+	case plainStore:
+		return storeOnly{f}
+	}
+	return f
+}
+
+// faultyOf returns the faultyStore under a store made by show.
+func faultyOf(s vishnu.Store) *faultyStore {
+	switch s := s.(type) {
+	case *faultyStore:
+		return s
+	case storeOnly:
+		return s.f
+	case withTouch:
+		return s.f
+	case withCommitTouch:
+		return s.f
+	}
+	panic(fmt.Sprintf("not a faulty store: %T", s))
+}
+
+// A backend that never answers -----------------------------------------------------
+
+// netStore is a store whose every call asks a server at addr and waits for
+// a reply, as a client of a real backend does. With honoursContext it stops
+// waiting when its context is done; without, it waits for its own 5-second
+// timeout, as a client configured with a timeout but deaf to contexts does.
+type netStore struct {
+	addr           string
+	honoursContext bool
+}
+
+var (
+	_ vishnu.Committer = (*netStore)(nil)
+	_ vishnu.Toucher   = (*netStore)(nil)
+	_ vishnu.Cleaner   = (*netStore)(nil)
+)
+
+func (s *netStore) call(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", s.addr)
+	if err != nil {
+		return fmt.Errorf("netstore: %w", err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+	if s.honoursContext {
+		stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Now()) })
+		defer stop()
+	}
+	if _, err := conn.Write([]byte("GET\r\n")); err != nil {
+		return fmt.Errorf("netstore: %w", err)
+	}
+	var b [1]byte
+	if _, err := conn.Read(b[:]); err != nil {
+		return fmt.Errorf("netstore: no reply: %w", err)
+	}
+	return errors.New("netstore: unexpected reply")
+}
+
+func (s *netStore) Load(ctx context.Context, id string) ([]byte, error) { return nil, s.call(ctx) }
+func (s *netStore) Save(ctx context.Context, id string, data []byte, expires time.Time) error {
+	return s.call(ctx)
+}
+func (s *netStore) Delete(ctx context.Context, id string) error { return s.call(ctx) }
+func (s *netStore) Commit(ctx context.Context, id string, c *vishnu.Change) error {
+	return s.call(ctx)
+}
+func (s *netStore) Touch(ctx context.Context, id string, expires time.Time) error {
+	return s.call(ctx)
+}
+func (s *netStore) Cleanup(ctx context.Context, dormantFor time.Duration, limit int) (bool, error) {
+	return false, s.call(ctx)
 }

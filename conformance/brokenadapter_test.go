@@ -55,3 +55,90 @@ func serveIgnoringCommitErrors(t *testing.T, m *vishnu.Manager, h conformance.Ha
 	return srv.URL
 }
 
+// serveIgnoringHandlerErrors renders a handler's error as a plain 200, as
+// an adapter that drops the error its route returned would.
+func serveIgnoringHandlerErrors(t *testing.T, m *vishnu.Manager, h conformance.Handler) string {
+	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		resp := h(vishnu.FromContext(r.Context()), conformance.NewRequest(r))
+		if resp != nil && resp.ErrorStatus != 0 {
+			resp = &conformance.Response{Body: []byte("ok")} // the mistake
+		}
+		_ = resp.Send(w)
+	})
+	srv := httptest.NewServer(m.Handler(app))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// serveWithoutFinish is an adapter written with Open and Commit that never
+// calls Finish, so changes made after the headers are lost.
+func serveWithoutFinish(t *testing.T, m *vishnu.Manager, h conformance.Handler) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := m.Open(r.Context(), vishnu.NewHTTPTransport(w, r))
+		resp := h(s, conformance.NewRequest(r))
+		if err := m.Commit(s); err != nil {
+			e := m.ErrorResponse(s, err)
+			for k, v := range e.Header {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(e.Status)
+			_, _ = w.Write(e.Body)
+			return
+		}
+		_ = resp.Send(w) // the mistake: no m.Finish(s) after the stream
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// serveCommittingOnWrite commits when the handler first writes, and not
+// at all when it writes nothing.
+func serveCommittingOnWrite(t *testing.T, m *vishnu.Manager, h conformance.Handler) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := m.Open(r.Context(), vishnu.NewHTTPTransport(w, r))
+		cw := &commitOnWrite{ResponseWriter: w, commit: func() bool {
+			if err := m.Commit(s); err != nil {
+				http.Error(w, "session unavailable", http.StatusServiceUnavailable)
+				return false
+			}
+			return true
+		}}
+		_ = h(s, conformance.NewRequest(r)).Send(cw)
+		m.Finish(s) // the mistake: no commit point when nothing was written
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+type commitOnWrite struct {
+	http.ResponseWriter
+	commit    func() bool
+	committed bool
+	ok        bool
+}
+
+func (w *commitOnWrite) before() bool {
+	if !w.committed {
+		w.committed, w.ok = true, w.commit()
+	}
+	return w.ok
+}
+
+func (w *commitOnWrite) WriteHeader(code int) {
+	if w.before() {
+		w.ResponseWriter.WriteHeader(code)
+	}
+}
+
+func (w *commitOnWrite) Write(p []byte) (int, error) {
+	if !w.before() {
+		return len(p), nil
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+func (w *commitOnWrite) Flush() {
+	if w.before() {
+		http.NewResponseController(w.ResponseWriter).Flush()
+	}
+}

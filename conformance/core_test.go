@@ -13,7 +13,10 @@ import (
 func TestMemoryStore(t *testing.T) {
 	conformance.TestStore(t, func(t *testing.T) vishnu.Store {
 		return vishnu.NewMemoryStore()
-	}, conformance.StoreOptions{TTLResolution: 50 * time.Millisecond})
+	}, conformance.StoreOptions{
+		TTLResolution: 50 * time.Millisecond,
+		Expiry:        conformance.BackendExpires, // it drops expired records as it is used
+	})
 }
 
 func TestNetHTTP(t *testing.T) {

@@ -25,6 +25,14 @@ func storeSuiteCases() []suiteCase {
 			for _, c := range unavailableCalls() {
 				out = append(out, suiteCase{"Unavailable/" + c.name, unavailableRule})
 			}
+		case "Unresponsive":
+			for _, c := range unavailableCalls() {
+				out = append(out, suiteCase{"Unresponsive/" + c.name, unresponsiveRule})
+			}
+		case "Instances":
+			for _, c := range instanceCases() {
+				out = append(out, suiteCase{"Instances/" + c.name, c.rule})
+			}
 		default:
 			for _, c := range g.cases {
 				out = append(out, suiteCase{g.name + "/" + c.name, c.rule})

@@ -38,6 +38,15 @@ type StoreOptions struct {
 	// MaxRecordSize.
 	LimitEnforced bool
 
+	// Expiry says how the store's expired records leave its backend:
+	// BackendExpires (the backend drops them itself: Redis and memcached
+	// TTLs, core's memory store) or CleanupRemoves (they stay until
+	// vishnu.Cleaner's Cleanup removes them: a SQL table, the Datastore).
+	// Required: a store that does neither keeps every session it ever
+	// saw, so the suite fails Expiry/Declared until the store says which,
+	// and when it says CleanupRemoves without being a vishnu.Cleaner.
+	Expiry Expiry
+
 	// NewUnavailable returns a store of the same kind whose backend cannot
 	// be reached: a client of a closed port, a closed client. The suite
 	// checks that each of its calls returns an error that is not
@@ -45,10 +54,57 @@ type StoreOptions struct {
 	// as not provided.
 	NewUnavailable func(t *testing.T) vishnu.Store
 
+	// NewUnresponsive returns a store of the same kind whose client talks
+	// to addr, a loopback listener that the suite runs: it accepts
+	// connections and never answers, as a hung server or a black-holed
+	// network does. The suite checks that each call with a short context
+	// deadline returns promptly after it, with an error that is not
+	// vishnu.ErrNotFound: a store that ignores its context while it dials
+	// or reads would hang every request of the application. Optional;
+	// without it those cases are reported as not provided.
+	NewUnresponsive func(t *testing.T, addr string) vishnu.Store
+
+	// NewSecondInstance returns another instance of the store over the
+	// same backend data as first: what a second application server has
+	// (its own client or connection pool, the same key prefix, namespace
+	// or table). The suite checks that Save, Commit, Touch and Delete made
+	// through one instance are seen through the other at once, which a
+	// store with a per-process cache gets wrong: a session logged out on
+	// one server would live on on the others. Optional, but a store meant
+	// for more than one process should provide it; without it those cases
+	// are reported as not provided.
+	NewSecondInstance func(t *testing.T, first vishnu.Store) vishnu.Store
+
 	// Watchdog bounds each subtest: a store call that never returns fails
 	// the subtest, naming the rule it was checking and the call, instead of
 	// hanging the run. Optional. Default is 30 seconds.
 	Watchdog time.Duration
+}
+
+// Expiry is how a store's expired records leave its backend (see
+// StoreOptions.Expiry).
+type Expiry int
+
+const (
+	// ExpiryUnstated is the zero value: the store has not said. The suite
+	// fails Expiry/Declared.
+	ExpiryUnstated Expiry = iota
+	// BackendExpires: the backend removes expired records by itself (a
+	// TTL), or the store does as it is used (core's memory store).
+	BackendExpires
+	// CleanupRemoves: expired records stay in the backend until Cleanup
+	// removes them; the store must be a vishnu.Cleaner.
+	CleanupRemoves
+)
+
+func (e Expiry) String() string {
+	switch e {
+	case BackendExpires:
+		return "BackendExpires"
+	case CleanupRemoves:
+		return "CleanupRemoves"
+	}
+	return "ExpiryUnstated"
 }
 
 func (o StoreOptions) withDefaults() StoreOptions {
@@ -95,9 +151,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) vishnu.Store, opts Stor
 		t.Run(g.name, func(t *testing.T) {
 			if g.needs != 0 && !caps.has(g.needs) {
 				t.Run("not-provided", func(t *testing.T) {
-					msg := fmt.Sprintf("the store is not a %s: %s", g.needs, g.needs.lacking())
-					t.Log(msg)
-					t.Skip(msg)
+					t.Skipf("the store is not a %s: %s", g.needs, g.needs.lacking())
 				})
 				return
 			}
@@ -127,6 +181,18 @@ const (
 )
 
 func (c capability) String() string {
+	if c&(c-1) != 0 { // more than one
+		s := ""
+		for _, x := range []capability{capCommitter, capToucher, capCleaner} {
+			if c&x != 0 {
+				if s != "" {
+					s += " and a "
+				}
+				s += x.String()
+			}
+		}
+		return s
+	}
 	switch c {
 	case capCommitter:
 		return "vishnu.Committer"
@@ -167,7 +233,8 @@ func capabilitiesOf(s vishnu.Store) capabilities {
 	return c
 }
 
-func (c capabilities) has(x capability) bool { return capability(c)&x != 0 }
+// has reports whether the store has every capability of x.
+func (c capabilities) has(x capability) bool { return capability(c)&x == x }
 
 func (c capabilities) String() string {
 	s := ""

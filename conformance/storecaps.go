@@ -24,8 +24,11 @@ type expiryCheck struct {
 	name  string
 	rule  string
 	needs capability
-	setup func(c *storeT)
+	setup func(c *storeT) // nil: nothing to prepare
 	check func(c *storeT)
+	// setupLast makes the setup run after every other one, right before
+	// the wait, for a check whose timing is counted from its setup.
+	setupLast bool
 }
 
 func runExpiry(t *testing.T, r *storeRunner, caps capabilities) {
@@ -33,9 +36,11 @@ func runExpiry(t *testing.T, r *storeRunner, caps capabilities) {
 	checks := expiryChecks()
 	failures := make([][]string, len(checks))
 	if !r.run(t, "the records of the expiry cases can be saved", store, func(c *storeT) {
-		for i, ch := range checks {
-			if ch.needs == 0 || caps.has(ch.needs) {
-				c.sub(ch.rule, &failures[i], ch.setup)
+		for _, last := range []bool{false, true} {
+			for i, ch := range checks {
+				if ch.setup != nil && ch.setupLast == last && (ch.needs == 0 || caps.has(ch.needs)) {
+					c.sub(ch.rule, &failures[i], ch.setup)
+				}
 			}
 		}
 	}) {
@@ -63,10 +68,17 @@ func runExpiry(t *testing.T, r *storeRunner, caps capabilities) {
 func (c *storeT) shortExpiry() time.Time { return time.Now().Add(2 * c.res()) }
 
 func expiryChecks() []expiryCheck {
+	// The check of NotEarly is the only one that must run before a given
+	// time, so it comes first; its setup runs last.
+	return slices.Concat(notEarlyChecks(), basicExpiryChecks(), expiryEdgeChecks())
+}
+
+func basicExpiryChecks() []expiryCheck {
 	var (
 		honoured                 string
 		extended, shortened      string
 		commitShort, commitLong  string
+		commitCreated            string
 		commitGone, commitReborn string
 		touchLong, touchShort    string
 		touchGone                string
@@ -107,7 +119,7 @@ func expiryChecks() []expiryCheck {
 		},
 		{
 			name:  "CommitSetsExpiry",
-			rule:  "Commit sets the record's expiry to Change.Expires, later or earlier than before",
+			rule:  "Commit sets the record's expiry to Change.Expires, later or earlier than before, also when it creates the record",
 			needs: capCommitter,
 			setup: func(c *storeT) {
 				commitShort, commitLong = newID(), newID()
@@ -115,9 +127,12 @@ func expiryChecks() []expiryCheck {
 				c.commitOK(commitShort, &vishnu.Change{Set: fields("b", "2"), Expires: c.shortExpiry()})
 				c.save(commitLong, record("a", "1"), c.shortExpiry())
 				c.commitOK(commitLong, &vishnu.Change{Set: fields("b", "2"), Expires: c.longExpiry()})
+				commitCreated = newID()
+				c.commitOK(commitCreated, &vishnu.Change{Create: true, Set: fields("a", "1"), Expires: c.shortExpiry()})
 			},
 			check: func(c *storeT) {
 				c.wantNotFound(commitShort, "of a record committed with an earlier expiry, past that expiry")
+				c.wantNotFound(commitCreated, "of a record created by a Commit, past the Commit's expiry")
 				c.wantFields(commitLong, map[string]string{"a": "1", "b": "2"}, "of a record committed with a later expiry, past the first expiry")
 			},
 		},
@@ -297,6 +312,54 @@ func committerCases() []storeCase {
 					c.Errorf("Commit with Replace and Create false on a missing record returned %v, want vishnu.ErrNotFound", err)
 				}
 				c.wantNotFound(missing, "after a Commit with Replace and Create false on a missing record")
+			},
+		},
+		{
+			name: "CreateExisting",
+			rule: "Commit with Create true on a live record merges into it, as with Create false: the fields it does not name stay",
+			run: func(c *storeT) {
+				id := newID()
+				c.save(id, record("a", "1", "b", "2"), c.longExpiry())
+				c.commitOK(id, &vishnu.Change{Create: true, Set: fields("b", "22", "c", "3"), Expires: c.longExpiry()})
+				c.wantFields(id, map[string]string{"a": "1", "b": "22", "c": "3"}, "after a Commit with Create true on a live record")
+			},
+		},
+		{
+			name: "EmptyChange",
+			rule: "a Change that names no field, with Create false, on a missing record changes nothing and returns vishnu.ErrNotFound; on a live record it keeps every field",
+			run: func(c *storeT) {
+				missing := newID()
+				if err := c.Commit(c.ctx, missing, &vishnu.Change{Expires: c.longExpiry()}); !errors.Is(err, vishnu.ErrNotFound) {
+					c.Errorf("Commit of an empty Change with Create false on an id never saved returned %v, want vishnu.ErrNotFound", err)
+				}
+				c.wantNotFound(missing, "after a Commit of an empty Change with Create false on an id never saved")
+				deleted := newID()
+				c.save(deleted, record("a", "1"), c.longExpiry())
+				c.del(deleted)
+				if err := c.Commit(c.ctx, deleted, &vishnu.Change{Expires: c.longExpiry()}); !errors.Is(err, vishnu.ErrNotFound) {
+					c.Errorf("Commit of an empty Change with Create false on a deleted record returned %v, want vishnu.ErrNotFound", err)
+				}
+				c.wantNotFound(deleted, "after a Commit of an empty Change on the deleted record (the logout was undone)")
+				live := newID()
+				c.save(live, record("a", "1", "\x00created", "\x01"), c.longExpiry())
+				c.commitOK(live, &vishnu.Change{Expires: c.longExpiry()})
+				c.wantFields(live, map[string]string{"a": "1", "\x00created": "\x01"}, "after a Commit of an empty Change")
+			},
+		},
+		{
+			name: "NoFieldsLeft",
+			rule: "a Commit that leaves no field (Replace with nothing set, or deleting every field) leaves a record with no fields, not no record and not the old fields",
+			run: func(c *storeT) {
+				replaced := newID()
+				c.save(replaced, record("a", "1", "b", "2"), c.longExpiry())
+				c.commitOK(replaced, &vishnu.Change{Replace: true, Expires: c.longExpiry()})
+				c.wantFields(replaced, map[string]string{}, "after a Commit with Replace and nothing set")
+				emptied := newID()
+				c.save(emptied, record("a", "1", "b", "2"), c.longExpiry())
+				c.commitOK(emptied, &vishnu.Change{Delete: []string{"a", "b"}, Expires: c.longExpiry()})
+				c.wantFields(emptied, map[string]string{}, "after a Commit that deleted every field")
+				c.commitOK(emptied, &vishnu.Change{Set: fields("c", "3"), Expires: c.longExpiry()})
+				c.wantFields(emptied, map[string]string{"c": "3"}, "after a Commit with Create false set a field in the record left with no fields")
 			},
 		},
 		{

@@ -27,8 +27,11 @@ func storeGroups() []storeGroup {
 		{name: "Expiry", run: runExpiry},
 		{name: "Context", cases: contextCases()},
 		{name: "Unavailable", run: runUnavailable},
+		{name: "Unresponsive", run: runUnresponsive},
+		{name: "Instances", run: runInstances},
 		{name: "Committer", needs: capCommitter, cases: committerCases()},
 		{name: "Toucher", needs: capToucher, cases: toucherCases()},
+		{name: "Race", cases: raceCases()},
 		{name: "Cleaner", needs: capCleaner, cases: cleanerCases()},
 	}
 }
@@ -488,9 +491,7 @@ func unavailableCalls() []unavailableCall {
 func runUnavailable(t *testing.T, r *storeRunner, _ capabilities) {
 	if r.opts.NewUnavailable == nil {
 		t.Run("not-provided", func(t *testing.T) {
-			msg := "StoreOptions.NewUnavailable is not set: whether the store reports a dead backend as an error, not as \"not found\", is not tested"
-			t.Log(msg)
-			t.Skip(msg)
+			t.Skip("StoreOptions.NewUnavailable is not set: whether the store reports a dead backend as an error, not as \"not found\", is not tested")
 		})
 		return
 	}

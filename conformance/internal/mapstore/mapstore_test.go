@@ -1,19 +1,19 @@
-package mapstore_test
+package mapstore
 
 import (
 	"testing"
 	"time"
 
 	"github.com/vishnu-go/vishnu/conformance"
-	"github.com/vishnu-go/vishnu/conformance/internal/mapstore"
 	vishnu "github.com/vishnu-go/vishnu/core"
 )
 
-func newStore(*testing.T) vishnu.Store { return mapstore.New() }
+func newStore(*testing.T) vishnu.Store { return New() }
 
 func TestStoreConformance(t *testing.T) {
 	conformance.TestStore(t, newStore, conformance.StoreOptions{
-		TTLResolution: 50 * time.Millisecond, // the map keeps exact times
+		TTLResolution: 50 * time.Millisecond,      // the map keeps exact times
+		Expiry:        conformance.CleanupRemoves, // expired records stay until Cleanup
 	})
 }
 

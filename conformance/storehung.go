@@ -1,0 +1,111 @@
+package conformance
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	vishnu "github.com/vishnu-go/vishnu/core"
+)
+
+// A backend that hangs ----------------------------------------------------------------
+//
+// A closed port fails at once; a server that hangs, or a network that drops
+// packets, does not. The suite runs a loopback listener that accepts every
+// connection and never answers, and checks that each call with a short
+// deadline returns soon after it.
+
+const (
+	// unresponsiveDeadline is the context deadline of each call.
+	unresponsiveDeadline = 250 * time.Millisecond
+	// unresponsiveRule is the rule of every Unresponsive case.
+	unresponsiveRule = "a store whose backend accepts connections and never answers returns from every call soon after its context's deadline, with an error that is not vishnu.ErrNotFound"
+)
+
+// silentListener accepts connections on loopback and never writes to them.
+// Closing it closes them too, so that a store still blocked in a read
+// returns when the test ends.
+type silentListener struct {
+	l     net.Listener
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+func newSilentListener(t *testing.T) *silentListener {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("conformance: listen on loopback: %v", err)
+	}
+	s := &silentListener{l: l}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			s.mu.Lock()
+			s.conns = append(s.conns, c)
+			s.mu.Unlock()
+		}
+	}()
+	t.Cleanup(s.close)
+	return s
+}
+
+func (s *silentListener) addr() string { return s.l.Addr().String() }
+
+func (s *silentListener) close() {
+	_ = s.l.Close()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.conns {
+		_ = c.Close()
+	}
+}
+
+func runUnresponsive(t *testing.T, r *storeRunner, _ capabilities) {
+	if r.opts.NewUnresponsive == nil {
+		t.Run("not-provided", func(t *testing.T) {
+			t.Skip("StoreOptions.NewUnresponsive is not set: whether the store returns promptly when its backend hangs is not tested")
+		})
+		return
+	}
+	for _, call := range unavailableCalls() {
+		t.Run(call.name, func(t *testing.T) {
+			l := newSilentListener(t)
+			store := r.opts.NewUnresponsive(t, l.addr())
+			if store == nil {
+				t.Fatal("conformance: StoreOptions.NewUnresponsive returned nil")
+			}
+			if call.needs != 0 && !capabilitiesOf(store).has(call.needs) {
+				t.Skipf("the unresponsive store is not a %s", call.needs)
+			}
+			r.run(t, unresponsiveRule, store, func(c *storeT) {
+				ctx, cancel := context.WithTimeout(c.ctx, unresponsiveDeadline)
+				defer cancel()
+				start := time.Now()
+				done := make(chan error, 1)
+				go func() {
+					defer c.recoverPanic()
+					done <- call.f(c, ctx)
+				}()
+				select {
+				case err := <-done:
+					took := time.Since(start)
+					switch {
+					case err == nil:
+						c.Errorf("%s on a store whose backend never answers returned a nil error after %v", call.name, took.Round(time.Millisecond))
+					case errors.Is(err, vishnu.ErrNotFound):
+						c.Errorf("%s on a store whose backend never answers returned %v, which errors.Is vishnu.ErrNotFound", call.name, err)
+					}
+				case <-time.After(unresponsiveDeadline + prompt):
+					c.Errorf("%s on a store whose backend never answers, with a context deadline of %v, had not returned %v later: the store does not honour its context while it dials or waits for the reply", call.name, unresponsiveDeadline, prompt)
+				}
+			})
+		})
+	}
+}
