@@ -87,3 +87,34 @@ func TestUnencodableValueIsAnError(t *testing.T) {
 	})
 	newBrowser(t, serve(t, newManager(t, cfg), h)).get("/")
 }
+
+// Integers come back as any integer or float type that holds them exactly,
+// whatever integer type they were Set with; a type too small is no match.
+func TestIntegersConvertLosslessly(t *testing.T) {
+	cfg, _ := testConfig(newClock())
+	m := newManager(t, cfg)
+	s := m.Open(t.Context(), vishnu.NewHTTPTransport(nil, &http.Request{Header: http.Header{}}))
+	s.Set("five", 5)
+	s.Set("big", int64(1)<<40)
+	s.Set("neg", -1)
+	check := func(name string, got any, ok, wantOK bool, want any) {
+		t.Helper()
+		if ok != wantOK || (ok && got != want) {
+			t.Errorf("%s: got %v (%T), %v; want %v, %v", name, got, got, ok, want, wantOK)
+		}
+	}
+	v64, ok := vishnu.Get[int64](s, "five")
+	check("int as int64", v64, ok, true, int64(5))
+	v8, ok := vishnu.Get[uint8](s, "five")
+	check("int as uint8", v8, ok, true, uint8(5))
+	vf, ok := vishnu.Get[float64](s, "five")
+	check("int as float64", vf, ok, true, 5.0)
+	vi, ok := vishnu.Get[int](s, "big")
+	check("int64 as int", vi, ok, true, 1<<40)
+	v32, ok := vishnu.Get[int32](s, "big")
+	check("int64 too big for int32", v32, ok, false, int32(0))
+	vu, ok := vishnu.Get[uint](s, "neg")
+	check("negative as uint", vu, ok, false, uint(0))
+	vs, ok := vishnu.Get[string](s, "five")
+	check("int as string", vs, ok, false, "")
+}
