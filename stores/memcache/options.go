@@ -3,8 +3,8 @@ package memcachestore
 import "fmt"
 
 const (
-	// DefaultServer is the memcached address the Python library used when
-	// none was configured. Pass it to memcache.New for a local server:
+	// DefaultServer is the address of a memcached on this machine with its
+	// standard port. Pass it to memcache.New for a local server:
 	//
 	//	memcache.New(memcachestore.DefaultServer)
 	DefaultServer = "localhost:11211"
