@@ -27,9 +27,13 @@
 // the cookie nor the store. It is committed once, just before the response
 // headers are sent (the first Write, WriteHeader, Flush, ReadFrom or Hijack,
 // or the handler's return), without buffering the body: its cookie is set
-// then, and if the store fails, the configured error response is sent in
-// place of the handler's, so a store outage is never mistaken for "no
-// session" and never logs anybody out. An unchanged session is not
+// then (with Vary: Cookie and a private Cache-Control, so that no shared
+// cache hands it to another visitor), and if the store fails, the
+// configured error response (Config.ErrorResponse) is sent in place of the
+// handler's, so a store outage is never mistaken for "no session" and never
+// logs anybody out. A change that needs a cookie after that point fails
+// with ErrHeadersWritten. Session methods may be called from any goroutine
+// of the request: they record the cookie, and the commit point applies it. An unchanged session is not
 // rewritten, and its expiry is pushed back only once a tenth of its timeout
 // has passed.
 //
@@ -51,5 +55,16 @@
 // fails verification is treated as no cookie at all. Cookies are Secure,
 // HttpOnly and SameSite=Lax unless configured otherwise. Call
 // Session.Regenerate at login and Session.Destroy at logout; Config.Timeout
-// (idle) and Config.AbsoluteTimeout bound every session on the server side.
+// (idle) and Config.AbsoluteTimeout bound every session on the server side,
+// with the configuration in force now: lowering a timeout applies to the
+// sessions that exist.
+//
+// # Adapters
+//
+// Frameworks reach the same Session through an adapter module (gin, echo,
+// chi, fiber). An adapter gives Open a Transport (the request's cookies,
+// the response's headers; NewHTTPTransport for frameworks on net/http),
+// calls Commit just before the headers go out, sends ErrorResponse through
+// its framework's error path when Commit fails, and calls Finish at the end.
+// The session API is the same everywhere.
 package vishnu
