@@ -26,6 +26,7 @@ var quietLogger = middleware.RequestLogger(&middleware.DefaultLogFormatter{Logge
 // (tests of their own make both answer).
 func chiStack() []func(http.Handler) http.Handler {
 	return []func(http.Handler) http.Handler{
+		//lint:ignore SA1019 chi's RealIP is deprecated, but still in use and in the list to prove.
 		middleware.RealIP,
 		quietLogger,
 		middleware.Recoverer,
@@ -88,6 +89,7 @@ func TestConformance(t *testing.T) {
 		{"Compress", middleware.Compress(5)},
 		{"Timeout", middleware.Timeout(time.Minute)},
 		{"Throttle", middleware.Throttle(1000)},
+		//lint:ignore SA1019 chi's RealIP is deprecated, but still in use and in the list to prove.
 		{"RealIP", middleware.RealIP},
 		{"Heartbeat", middleware.Heartbeat("/ping")},
 	} {
