@@ -7,6 +7,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -61,8 +62,8 @@ func TestLostUpdates(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Logf("%s kept %d of %d keys", l.name, kept, writers)
-			if l.name == "vishnu" && kept != writers {
-				t.Errorf("vishnu lost %d of %d concurrent updates", writers-kept, writers)
+			if strings.HasPrefix(l.name, "vishnu") && kept != writers {
+				t.Errorf("%s lost %d of %d concurrent updates", l.name, writers-kept, writers)
 			}
 		})
 	}
