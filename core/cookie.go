@@ -101,6 +101,9 @@ func (m *Manager) setCookie(t Transport, line string) {
 // to the next visitor. Vary: Cookie says the response depends on the
 // cookie; Cache-Control gets "private" unless it already forbids storing.
 func markPrivate(t Transport) {
+	if ht, ok := t.(*httpTransport); ok && ht.markPrivateFast() {
+		return
+	}
 	if v := t.Header("Vary"); !hasToken(v, "Cookie") && !hasToken(v, "*") {
 		t.SetHeader("Vary", joinTokens(v, "Cookie"))
 	}

@@ -54,6 +54,7 @@ type httpTransport struct {
 	w       http.ResponseWriter
 	r       *http.Request
 	cookies [1]string // room for the usual one cookie value, to save an allocation
+	private [2]string // the usual Vary and Cache-Control values, likewise
 }
 
 // Cookies scans the Cookie header lines without splitting them into a list
@@ -95,6 +96,18 @@ func (t *httpTransport) Header(key string) string {
 }
 
 func (t *httpTransport) SetHeader(key, value string) { t.w.Header().Set(key, value) }
+
+// markPrivateFast does what markPrivate does in the usual case, where the
+// handler set neither Vary nor Cache-Control, without allocating.
+func (t *httpTransport) markPrivateFast() bool {
+	h := t.w.Header()
+	if len(h["Vary"]) != 0 || len(h["Cache-Control"]) != 0 {
+		return false
+	}
+	t.private = [2]string{"Cookie", "private"}
+	h["Vary"], h["Cache-Control"] = t.private[0:1:1], t.private[1:2:2]
+	return true
+}
 
 // plainHTTPHost returns the request's host when it came over plain HTTP to a
 // host that is not loopback: a browser drops Secure cookies set there.
