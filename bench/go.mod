@@ -6,6 +6,7 @@ require (
 	github.com/alexedwards/scs/v2 v2.9.0
 	github.com/gin-contrib/sessions v1.0.4
 	github.com/gin-gonic/gin v1.12.0
+	github.com/go-chi/chi/v5 v5.5.0
 	github.com/gofiber/fiber/v2 v2.52.15
 	github.com/gorilla/sessions v1.4.0
 	github.com/labstack/echo-contrib v0.50.1
@@ -50,6 +51,7 @@ require (
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
 	github.com/valyala/fasttemplate v1.2.2 // indirect
 	github.com/valyala/tcplisten v1.0.0 // indirect
+	github.com/vishnu-go/vishnu/adapters/chi v0.1.0
 	github.com/vishnu-go/vishnu/adapters/echo v0.1.0
 	go.mongodb.org/mongo-driver/v2 v2.5.0 // indirect
 	golang.org/x/arch v0.22.0 // indirect
@@ -66,3 +68,5 @@ replace github.com/vishnu-go/vishnu/core => ../core
 replace github.com/vishnu-go/vishnu/adapters/echo => ../adapters/echo
 
 replace github.com/vishnu-go/vishnu/conformance => ../conformance
+
+replace github.com/vishnu-go/vishnu/adapters/chi => ../adapters/chi
