@@ -11,7 +11,8 @@ import (
 // all but one are rolled back and retried: with the client's default of 3
 // attempts, 94 of 100 concurrent commits on one session fail on the
 // emulator, and with enough attempts to save them all, each commit costs
-// about 8 round trips instead of 2. Within one application server nothing
+// 11 round trips instead of 2 (25 through the client's RunInTransaction,
+// which also rolls back every loser). Within one application server nothing
 // is gained by letting them race, so they wait in line here instead, and
 // only transactions of different servers can still conflict (which the
 // retries in Commit absorb). Sessions that are not being written hold no
