@@ -68,4 +68,3 @@ func addValues(h *fasthttp.ResponseHeader, key string, values []string) {
 		h.Add(key, v)
 	}
 }
-

@@ -3,6 +3,7 @@ package vishnufiber_test
 import (
 	"bufio"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -78,26 +79,42 @@ func conformanceRequest(c *fiber.Ctx) *conformance.Request {
 	return &conformance.Request{Method: strings.Clone(c.Method()), Path: strings.Clone(c.Path()), Query: q}
 }
 
-// sendResponse writes a conformance Response with fiber: a streamed one
-// through SetBodyStreamWriter, flushed chunk by chunk.
+// sendResponse writes a conformance Response as fiber handlers do: nil is
+// a handler that writes nothing, ErrorStatus a returned fiber.NewError, and
+// a streamed response (or one flushed first) goes through
+// SetBodyStreamWriter, flushed chunk by chunk.
 func sendResponse(c *fiber.Ctx, resp *conformance.Response) error {
+	if resp == nil {
+		return nil
+	}
+	if resp.ErrorStatus != 0 {
+		return fiber.NewError(resp.ErrorStatus)
+	}
 	for k, values := range resp.Header {
 		for _, v := range values {
 			c.Response().Header.Add(k, v)
 		}
 	}
-	status := resp.Status
-	if status == 0 {
-		status = http.StatusOK
+	if !resp.FlushFirst {
+		status := resp.Status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		c.Status(status)
+		if resp.Chunks == nil {
+			if len(resp.Body) == 0 {
+				return nil
+			}
+			return c.Send(resp.Body)
+		}
 	}
-	c.Status(status)
-	if resp.Chunks == nil {
-		return c.Send(resp.Body)
-	}
-	body, chunks := resp.Body, resp.Chunks
+	body, chunks, flushFirst := resp.Body, resp.Chunks, resp.FlushFirst
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		if flushFirst && w.Flush() != nil {
+			return
+		}
 		_, _ = w.Write(body)
-		if w.Flush() != nil {
+		if w.Flush() != nil || chunks == nil {
 			return
 		}
 		for chunk := range chunks {
@@ -178,6 +195,7 @@ func newManager(t testing.TB, edit func(*vishnu.Config)) *vishnu.Manager {
 		Store:  vishnu.NewMemoryStore(),
 		Secret: []byte("a test secret of at least thirty-two bytes"),
 		Cookie: vishnu.CookieConfig{Insecure: true},
+		Logger: slog.New(slog.DiscardHandler),
 	}
 	if edit != nil {
 		edit(&cfg)
@@ -187,4 +205,19 @@ func newManager(t testing.TB, edit func(*vishnu.Config)) *vishnu.Manager {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// post sends body to path and returns the whole response.
+func (b *browser) post(path, body string) reply {
+	b.t.Helper()
+	resp, err := b.client.Post(b.base+path, "text/plain", strings.NewReader(body))
+	if err != nil {
+		b.t.Fatalf("POST %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		b.t.Fatalf("POST %s: reading the body: %v", path, err)
+	}
+	return reply{status: resp.StatusCode, header: resp.Header, body: string(data)}
 }

@@ -1,0 +1,113 @@
+package vishnufiber_test
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gofiber/fiber/v2"
+	vishnufiber "github.com/vishnu-go/vishnu/adapters/fiber"
+	vishnu "github.com/vishnu-go/vishnu/core"
+)
+
+func TestNoMiddleware(t *testing.T) {
+	app := newApp()
+	app.Get("/", func(c *fiber.Ctx) error {
+		s := vishnufiber.Session(c)
+		if s != nil {
+			return c.SendString("a session without the middleware")
+		}
+		if err := s.Set("k", "v"); !errors.Is(err, vishnu.ErrNoSession) {
+			return c.SendString(fmt.Sprintf("Set on the nil session: %v", err))
+		}
+		return c.SendString("ok")
+	})
+	if r := newBrowser(t, listen(t, app)).get("/"); r.body != "ok" {
+		t.Error(r.body)
+	}
+}
+
+func TestNilManager(t *testing.T) {
+	app := newApp()
+	app.Use(vishnufiber.Middleware(nil))
+	app.Get("/", func(c *fiber.Ctx) error { return c.SendString("served") })
+	r := newBrowser(t, listen(t, app)).get("/")
+	if r.status != http.StatusInternalServerError || !strings.Contains(r.body, "needs a *vishnu.Manager") {
+		t.Errorf("a middleware without a Manager: status %d, body %q; want fiber's 500 naming the mistake", r.status, r.body)
+	}
+}
+
+// TestSeveralManagers: two managers side by side, each with its cookie;
+// Session is the innermost one's, SessionOf picks; the same manager twice
+// in one chain gives one session.
+func TestSeveralManagers(t *testing.T) {
+	a := newManager(t, func(c *vishnu.Config) { c.Cookie.Name = "a"; c.AutoSave = true })
+	b := newManager(t, func(c *vishnu.Config) { c.Cookie.Name = "b"; c.AutoSave = true })
+	app := newApp()
+	app.Use(vishnufiber.Middleware(a), vishnufiber.Middleware(b), vishnufiber.Middleware(a))
+	app.Get("/set", func(c *fiber.Ctx) error {
+		if vishnufiber.Session(c) != vishnufiber.SessionOf(c, b) || vishnufiber.SessionOf(c, a) == vishnufiber.SessionOf(c, b) {
+			return c.SendString("wrong sessions")
+		}
+		_ = vishnufiber.SessionOf(c, a).Set("k", "from a")
+		_ = vishnufiber.SessionOf(c, b).Set("k", "from b")
+		return nil
+	})
+	app.Get("/get", func(c *fiber.Ctx) error {
+		va, _ := vishnu.Get[string](vishnufiber.SessionOf(c, a), "k")
+		vb, _ := vishnu.Get[string](vishnufiber.SessionOf(c, b), "k")
+		return c.SendString(va + "|" + vb)
+	})
+	br := newBrowser(t, listen(t, app))
+	r := br.get("/set")
+	if r.body != "" || len(r.sessionCookies("a")) != 1 || len(r.sessionCookies("b")) != 1 {
+		t.Fatalf("body %q, Set-Cookie %q: want one cookie of each manager", r.body, r.header.Values("Set-Cookie"))
+	}
+	if got := br.get("/get").body; got != "from a|from b" {
+		t.Errorf("the sessions hold %q, want from a|from b", got)
+	}
+}
+
+// TestConcurrentRequests: requests in flight at once on one session, run
+// with -race, each setting its own key while others read; none is lost.
+func TestConcurrentRequests(t *testing.T) {
+	m := newManager(t, func(c *vishnu.Config) { c.AutoSave = true })
+	app := newApp()
+	app.Use(vishnufiber.Middleware(m))
+	app.Get("/set", func(c *fiber.Ctx) error {
+		s := vishnufiber.Session(c)
+		_ = s.Keys()
+		return s.Set("k"+c.Query("i"), c.Query("i"))
+	})
+	app.Get("/count", func(c *fiber.Ctx) error {
+		return c.SendString(fmt.Sprint(len(vishnufiber.Session(c).Keys())))
+	})
+	b := newBrowser(t, listen(t, app))
+	b.get("/set?i=seed")
+	const n = 64
+	var wg sync.WaitGroup
+	errs := make(chan string, 2*n)
+	for i := range n {
+		wg.Go(func() {
+			if r := b.get(fmt.Sprintf("/set?i=%d", i)); r.status != http.StatusOK {
+				errs <- fmt.Sprintf("set %d: status %d %q", i, r.status, r.body)
+			}
+		})
+		wg.Go(func() {
+			if r := b.get("/count"); r.status != http.StatusOK {
+				errs <- fmt.Sprintf("count: status %d %q", r.status, r.body)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	if got := b.get("/count").body; got != fmt.Sprint(n+1) {
+		t.Errorf("after %d concurrent writers the session holds %s keys, want %d", n, got, n+1)
+	}
+}
