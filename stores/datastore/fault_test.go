@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -233,4 +234,163 @@ func cookieValue(hc *http.Client, url string) string {
 		}
 	}
 	return ""
+}
+
+// TestNetworkCut cuts the network between the application and the shared
+// emulator (a loopback proxy that drops every connection and refuses new
+// ones) and restores it: while cut, requests get the configured 503 within
+// the store's timeout and the cookie stays; once restored, the same session
+// carries on where it was, as it does when the Datastore itself is
+// unreachable for a while and keeps its data.
+func TestNetworkCut(t *testing.T) {
+	p := startProxy(t, emulatorAddr(t))
+	const timeout = time.Second
+	client := dialEmulator(t, p.addr, "", nil)
+	store, _ := newStore(t, client, datastorestore.WithTimeout(timeout))
+	secret := make([]byte, 32)
+	_, _ = rand.Read(secret)
+	m, err := vishnu.New(vishnu.Config{
+		Store:    store,
+		Secret:   secret,
+		AutoSave: true,
+		Cookie:   vishnu.CookieConfig{Insecure: true},
+		Logger:   slog.New(slog.DiscardHandler),
+		ErrorResponse: func(context.Context, error) vishnu.ErrorResponse {
+			return vishnu.ErrorResponse{Status: http.StatusServiceUnavailable, Body: []byte("session store unavailable\n")}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := vishnu.FromContext(r.Context())
+		n, _ := vishnu.Get[int](s, "n")
+		if err := s.Set("n", n+1); err != nil {
+			return
+		}
+		fmt.Fprint(w, n+1)
+	})))
+	defer ts.Close()
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, Timeout: 30 * time.Second}
+	defer hc.CloseIdleConnections()
+	get := func() (int, string, time.Duration) {
+		t.Helper()
+		start := time.Now()
+		resp, err := hc.Get(ts.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, strings.TrimSpace(string(body)), time.Since(start)
+	}
+
+	for i := 1; i <= 5; i++ {
+		if code, body, _ := get(); code != http.StatusOK || body != strconv.Itoa(i) {
+			t.Fatalf("request %d before the cut: %d %q", i, code, body)
+		}
+	}
+	cookie := cookieValue(hc, ts.URL)
+	p.cut()
+	for i := range 3 {
+		code, body, took := get()
+		if code != http.StatusServiceUnavailable || body != "session store unavailable" {
+			t.Fatalf("request %d, network cut: %d %q, want the configured 503", i, code, body)
+		}
+		if took > timeout+2*time.Second {
+			t.Errorf("request %d, network cut: the error response took %v, with a store timeout of %v", i, took, timeout)
+		}
+		if got := cookieValue(hc, ts.URL); got != cookie {
+			t.Fatalf("request %d, network cut: the session cookie changed: the visitor was logged out", i)
+		}
+	}
+	p.restore()
+	restored := time.Now()
+	for {
+		code, body, _ := get()
+		if code == http.StatusOK {
+			if body != "6" {
+				t.Fatalf("first page after the network is back: %q, want 6 (the same session, carried on)", body)
+			}
+			t.Logf("the session carries on %v after the network is back", time.Since(restored).Round(time.Millisecond))
+			break
+		}
+		if time.Since(restored) > 30*time.Second {
+			t.Fatalf("requests still fail %v after the network is back: %d %q", time.Since(restored).Round(time.Millisecond), code, body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// proxy forwards loopback connections to target until it is cut.
+type proxy struct {
+	t      testing.TB
+	target string
+	addr   string
+
+	mu    sync.Mutex
+	l     net.Listener
+	conns []net.Conn
+	wg    sync.WaitGroup
+}
+
+func startProxy(t testing.TB, target string) *proxy {
+	t.Helper()
+	p := &proxy{t: t, target: target, addr: freeAddr(t)}
+	p.restore()
+	t.Cleanup(p.cut)
+	return p
+}
+
+// restore listens again on the proxy's address and forwards what comes.
+func (p *proxy) restore() {
+	p.t.Helper()
+	l, err := net.Listen("tcp", p.addr)
+	if err != nil {
+		p.t.Fatalf("proxy: listen on %s again: %v", p.addr, err)
+	}
+	p.mu.Lock()
+	p.l = l
+	p.mu.Unlock()
+	p.wg.Go(func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", p.target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			if p.l != l { // cut while this connection was being set up
+				p.mu.Unlock()
+				c.Close()
+				up.Close()
+				return
+			}
+			p.conns = append(p.conns, c, up)
+			p.mu.Unlock()
+			p.wg.Go(func() { _, _ = io.Copy(up, c); up.Close() })
+			p.wg.Go(func() { _, _ = io.Copy(c, up); c.Close() })
+		}
+	})
+}
+
+// cut closes the listener and every connection, and waits for the
+// forwarding goroutines to end. Cutting a cut proxy does nothing.
+func (p *proxy) cut() {
+	p.mu.Lock()
+	if p.l != nil {
+		p.l.Close()
+		p.l = nil
+	}
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+	p.mu.Unlock()
+	p.wg.Wait()
 }
