@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -271,4 +273,31 @@ func TestNewGuardRejectsBadConfig(t *testing.T) {
 	if _, err := vishnu.NewGuard(m, vishnu.GuardConfig{Key: ""}); !errors.Is(err, vishnu.ErrInvalidKey) {
 		t.Errorf("empty key: %v, want ErrInvalidKey", err)
 	}
+}
+
+func ExampleNewGuard() {
+	m, err := vishnu.New(vishnu.Config{Store: vishnu.NewMemoryStore(), Secret: testSecret, Cookie: vishnu.CookieConfig{Insecure: true}})
+	if err != nil {
+		panic(err)
+	}
+	loggedIn, err := vishnu.NewGuard(m, vishnu.GuardConfig{Key: "user", RedirectTo: "/login", ReturnParam: "next"})
+	if err != nil {
+		panic(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/account", loggedIn.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user, _ := vishnu.Get[string](vishnu.FromContext(r.Context()), "user")
+		io.WriteString(w, "hello "+user)
+	})))
+	srv := httptest.NewServer(m.Handler(mux))
+	defer srv.Close()
+
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Get(srv.URL + "/account")
+	if err != nil {
+		panic(err)
+	}
+	resp.Body.Close()
+	fmt.Println(resp.StatusCode, resp.Header.Get("Location"))
+	// Output: 303 /login?next=%2Faccount
 }
