@@ -9,6 +9,8 @@ import (
 
 	"cloud.google.com/go/datastore"
 	vishnu "github.com/vishnu-go/vishnu/core"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // Commit implements vishnu.Committer: in one transaction it reads the
@@ -79,7 +81,7 @@ func (s *Store) update(ctx context.Context, op, id string, next func(current []b
 			return vishnu.ErrNotFound
 		case errors.Is(err, ErrTooLarge):
 			return err
-		case !errors.Is(err, datastore.ErrConcurrentTransaction):
+		case !conflict(err):
 			return fail(ctx, op, err)
 		case attempt == s.maxAttempts:
 			return fmt.Errorf("%w (%s, %s): %w", ErrTooMuchContention, op, attempts(attempt), err)
@@ -90,6 +92,14 @@ func (s *Store) update(ctx context.Context, op, id string, next func(current []b
 	}
 }
 
+// conflict reports whether err is a transaction that lost to a concurrent
+// one: its Commit aborted (which the client reports as
+// ErrConcurrentTransaction), or, on Firestore with pessimistic concurrency,
+// its Lookup aborted while waiting for another transaction's lock.
+func conflict(err error) bool {
+	return errors.Is(err, datastore.ErrConcurrentTransaction) || status.Code(err) == codes.Aborted
+}
+
 func attempts(n int) string {
 	if n == 1 {
 		return "1 attempt"
@@ -97,9 +107,9 @@ func attempts(n int) string {
 	return fmt.Sprintf("%d attempts", n)
 }
 
-// attempt runs the transaction once. It returns
-// datastore.ErrConcurrentTransaction when another writer changed the entity
-// between the Lookup and the Commit.
+// attempt runs the transaction once. It returns an error for which
+// conflict is true when another writer changed the entity between the
+// Lookup and the Commit.
 func (s *Store) attempt(ctx context.Context, key *datastore.Key, next func(current []byte) (*entity, error)) error {
 	// BeginLater: no BeginTransaction round trip; the Lookup starts the
 	// transaction and returns its id.
@@ -112,8 +122,8 @@ func (s *Store) attempt(ctx context.Context, key *datastore.Key, next func(curre
 	switch err := tx.Get(key, &e); {
 	case errors.Is(err, datastore.ErrNoSuchEntity):
 	case err != nil:
-		// The Lookup failed, so no transaction was started (Rollback
-		// sends nothing then), or the entity could not be decoded.
+		// Usually the Lookup failed, so no transaction was started and
+		// Rollback sends nothing.
 		_ = tx.Rollback()
 		return err
 	case e.live(time.Now()):
@@ -134,7 +144,7 @@ func (s *Store) attempt(ctx context.Context, key *datastore.Key, next func(curre
 		return err
 	}
 	_, err = tx.Commit()
-	if err != nil && !errors.Is(err, datastore.ErrConcurrentTransaction) {
+	if err != nil && !conflict(err) {
 		// The outcome is unknown (a timeout, the backend gone): release
 		// the transaction if the backend is there to hear it. An aborted
 		// transaction, the other case, has already ended.
