@@ -1,8 +1,8 @@
 package vishnu
 
 import (
-	"container/heap"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"math"
 	"sync"
@@ -15,12 +15,19 @@ import (
 // and the number of records is bounded, so memory stays bounded under load.
 // It commits atomically (Committer) and refreshes expiry without copying
 // data (Toucher).
+//
+// Its layout keeps the garbage collector's work small however many
+// sessions it holds: the index from id to slot and the expiry heap hold no
+// pointers, so the collector never scans them, and each session costs it
+// one pointer (its record).
 type MemoryStore struct {
-	mu      sync.Mutex
-	entries map[string]*memEntry
-	byExp   expiryHeap
-	max     int
-	now     func() time.Time
+	mu    sync.Mutex
+	index map[memKey]int32 // slot of each id
+	slots []memSlot
+	free  []int32 // slots not in use
+	byExp []int32 // a heap of slots, soonest expiry first
+	max   int
+	now   func() time.Time
 }
 
 // MemoryStoreOptions configures NewMemoryStoreWithOptions.
@@ -34,11 +41,33 @@ type MemoryStoreOptions struct {
 	Clock func() time.Time
 }
 
-type memEntry struct {
-	id      string
+// memKey is an id as a map key without pointers: the id itself when it
+// fits (core's ids are 43 bytes), else its SHA-256.
+type memKey struct {
+	n uint8 // the id's length, or hashedKey
+	b [47]byte
+}
+
+const hashedKey = 0xff
+
+func keyOf(id string) memKey {
+	var k memKey
+	if len(id) <= len(k.b) {
+		k.n = uint8(len(id))
+		copy(k.b[:], id)
+		return k
+	}
+	sum := sha256.Sum256([]byte(id))
+	k.n = hashedKey
+	copy(k.b[:], sum[:])
+	return k
+}
+
+type memSlot struct {
 	data    []byte
-	expires int64 // Unix nanoseconds: cheaper to compare, nothing for the GC to scan
-	index   int   // in byExp
+	expires int64 // Unix nanoseconds: cheaper to compare than a time.Time
+	heapAt  int32 // position in byExp
+	key     memKey
 }
 
 var (
@@ -64,7 +93,7 @@ func NewMemoryStoreWithOptions(o MemoryStoreOptions) (*MemoryStore, error) {
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}
-	return &MemoryStore{entries: make(map[string]*memEntry), max: o.MaxEntries, now: o.Clock}, nil
+	return &MemoryStore{index: make(map[memKey]int32), max: o.MaxEntries, now: o.Clock}, nil
 }
 
 // Len returns the number of live records.
@@ -72,7 +101,7 @@ func (s *MemoryStore) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sweepLocked()
-	return len(s.entries)
+	return len(s.index)
 }
 
 // Load implements Store.
@@ -82,11 +111,11 @@ func (s *MemoryStore) Load(ctx context.Context, id string) ([]byte, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e := s.liveLocked(id)
-	if e == nil {
+	i, ok := s.liveLocked(keyOf(id))
+	if !ok {
 		return nil, ErrNotFound
 	}
-	return e.data, nil // never modified in place: writes replace it
+	return s.slots[i].data, nil // never modified in place: writes replace it
 }
 
 // Save implements Store.
@@ -96,7 +125,7 @@ func (s *MemoryStore) Save(ctx context.Context, id string, data []byte, expires 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.putLocked(id, append([]byte(nil), data...), expires)
+	s.putLocked(keyOf(id), append([]byte(nil), data...), expires)
 	return nil
 }
 
@@ -107,8 +136,8 @@ func (s *MemoryStore) Delete(ctx context.Context, id string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if e, ok := s.entries[id]; ok {
-		s.removeLocked(e)
+	if i, ok := s.index[keyOf(id)]; ok {
+		s.removeLocked(i)
 	}
 	return nil
 }
@@ -120,15 +149,16 @@ func (s *MemoryStore) Commit(ctx context.Context, id string, c *Change) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	k := keyOf(id)
 	var cur []byte
-	if e := s.liveLocked(id); e != nil {
-		cur = e.data
+	if i, ok := s.liveLocked(k); ok {
+		cur = s.slots[i].data
 	}
 	rec, err := c.Apply(cur)
 	if err != nil {
 		return err
 	}
-	s.putLocked(id, rec, c.Expires)
+	s.putLocked(k, rec, c.Expires)
 	return nil
 }
 
@@ -139,54 +169,124 @@ func (s *MemoryStore) Touch(ctx context.Context, id string, expires time.Time) e
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e := s.liveLocked(id)
-	if e == nil {
+	k := keyOf(id)
+	i, ok := s.liveLocked(k)
+	if !ok {
 		return ErrNotFound
 	}
-	s.putLocked(id, e.data, expires)
+	s.putLocked(k, s.slots[i].data, expires)
 	return nil
 }
 
-// liveLocked returns the unexpired entry for id, or nil.
-func (s *MemoryStore) liveLocked(id string) *memEntry {
+// liveLocked returns the slot of the unexpired record under k.
+func (s *MemoryStore) liveLocked(k memKey) (int32, bool) {
 	s.sweepLocked()
-	return s.entries[id]
+	i, ok := s.index[k]
+	return i, ok
 }
 
 // sweepLocked drops expired records, soonest first: O(log n) per record
 // dropped and O(1) when none is due.
 func (s *MemoryStore) sweepLocked() {
 	now := unixNano(s.now())
-	for len(s.byExp) > 0 && s.byExp[0].expires <= now {
+	for len(s.byExp) > 0 && s.slots[s.byExp[0]].expires <= now {
 		s.removeLocked(s.byExp[0])
 	}
 }
 
-func (s *MemoryStore) putLocked(id string, data []byte, expires time.Time) {
+func (s *MemoryStore) putLocked(k memKey, data []byte, expires time.Time) {
 	s.sweepLocked()
 	exp := unixNano(expires)
+	i, ok := s.index[k]
 	if exp <= unixNano(s.now()) {
-		if e, ok := s.entries[id]; ok {
-			s.removeLocked(e)
+		if ok {
+			s.removeLocked(i)
 		}
 		return
 	}
-	if e, ok := s.entries[id]; ok {
-		e.data, e.expires = data, exp
-		heap.Fix(&s.byExp, e.index)
+	if ok {
+		sl := &s.slots[i]
+		sl.data, sl.expires = data, exp
+		s.fixLocked(int(sl.heapAt))
 		return
 	}
-	if len(s.entries) >= s.max {
+	if len(s.index) >= s.max {
 		s.removeLocked(s.byExp[0])
 	}
-	e := &memEntry{id: id, data: data, expires: exp}
-	s.entries[id] = e
-	heap.Push(&s.byExp, e)
+	if n := len(s.free); n > 0 {
+		i, s.free = s.free[n-1], s.free[:n-1]
+	} else {
+		i = int32(len(s.slots))
+		s.slots = append(s.slots, memSlot{})
+	}
+	s.slots[i] = memSlot{data: data, expires: exp, heapAt: int32(len(s.byExp)), key: k}
+	s.index[k] = i
+	s.byExp = append(s.byExp, i)
+	s.upLocked(len(s.byExp) - 1)
 }
 
-func (s *MemoryStore) removeLocked(e *memEntry) {
-	heap.Remove(&s.byExp, e.index)
-	delete(s.entries, e.id)
+func (s *MemoryStore) removeLocked(i int32) {
+	sl := &s.slots[i]
+	at, last := int(sl.heapAt), len(s.byExp)-1
+	if at != last {
+		s.swapLocked(at, last)
+	}
+	s.byExp = s.byExp[:last]
+	if at != last {
+		s.fixLocked(at)
+	}
+	delete(s.index, sl.key)
+	*sl = memSlot{} // let the record go
+	s.free = append(s.free, i)
+}
+
+// The expiry heap, over slot numbers.
+
+func (s *MemoryStore) less(a, b int) bool {
+	return s.slots[s.byExp[a]].expires < s.slots[s.byExp[b]].expires
+}
+
+func (s *MemoryStore) swapLocked(a, b int) {
+	h := s.byExp
+	h[a], h[b] = h[b], h[a]
+	s.slots[h[a]].heapAt, s.slots[h[b]].heapAt = int32(a), int32(b)
+}
+
+func (s *MemoryStore) fixLocked(at int) {
+	if !s.downLocked(at) {
+		s.upLocked(at)
+	}
+}
+
+func (s *MemoryStore) upLocked(at int) {
+	for at > 0 {
+		parent := (at - 1) / 2
+		if !s.less(at, parent) {
+			return
+		}
+		s.swapLocked(at, parent)
+		at = parent
+	}
+}
+
+// downLocked sifts the entry at at down, and reports whether it moved.
+func (s *MemoryStore) downLocked(at int) bool {
+	start, n := at, len(s.byExp)
+	for {
+		child := 2*at + 1
+		if child >= n {
+			break
+		}
+		if r := child + 1; r < n && s.less(r, child) {
+			child = r
+		}
+		if !s.less(child, at) {
+			break
+		}
+		s.swapLocked(at, child)
+		at = child
+	}
+	return at > start
 }
 
 // unixNano is t in Unix nanoseconds, clamped to what an int64 holds (years
@@ -199,26 +299,4 @@ func unixNano(t time.Time) int64 {
 		return math.MinInt64
 	}
 	return t.UnixNano()
-}
-
-// expiryHeap orders entries by expiry, soonest first.
-type expiryHeap []*memEntry
-
-func (h expiryHeap) Len() int           { return len(h) }
-func (h expiryHeap) Less(i, j int) bool { return h[i].expires < h[j].expires }
-func (h expiryHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].index, h[j].index = i, j
-}
-func (h *expiryHeap) Push(x any) {
-	e := x.(*memEntry)
-	e.index = len(*h)
-	*h = append(*h, e)
-}
-func (h *expiryHeap) Pop() any {
-	old := *h
-	e := old[len(old)-1]
-	old[len(old)-1] = nil
-	*h = old[:len(old)-1]
-	return e
 }
