@@ -3,6 +3,7 @@ package redisstore_test
 import (
 	"context"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,24 +13,57 @@ import (
 	redisstore "github.com/vishnu-go/vishnu/stores/redis"
 )
 
-// storeOptions are what the store claims: millisecond expiry (PXAT), no size
-// limit of its own (Redis takes strings up to 512 MB), and errors, not
-// "not found", when the server cannot be reached.
-func storeOptions(kind string) conformance.StoreOptions {
+// storeOptions are what the store claims: millisecond expiry (PXAT) that
+// Redis enforces itself, no size limit of its own (Redis takes strings up
+// to 512 MB), errors, not "not found", when the server cannot be reached or
+// does not answer, and instances on other clients over the same keys.
+func storeOptions(kind string, second func(t *testing.T, first vishnu.Store) vishnu.Store) conformance.StoreOptions {
 	return conformance.StoreOptions{
-		TTLResolution:  100 * time.Millisecond,
-		NewUnavailable: func(t *testing.T) vishnu.Store { return unreachableStore(t, kind) },
+		TTLResolution:     100 * time.Millisecond,
+		Expiry:            conformance.BackendExpires,
+		NewUnavailable:    func(t *testing.T) vishnu.Store { return unreachableStore(t, kind) },
+		NewUnresponsive:   func(t *testing.T, addr string) vishnu.Store { return unresponsiveStore(t, kind, addr) },
+		NewSecondInstance: second,
 	}
+}
+
+// conformanceStores returns the suite's factory, stores on clients made by
+// newClient with fresh key prefixes, and its NewSecondInstance: a store on
+// another client of newClient with the first's prefix, as a second
+// application server has.
+func conformanceStores(newClient func(t testing.TB) redis.UniversalClient) (factory func(*testing.T) vishnu.Store, second func(*testing.T, vishnu.Store) vishnu.Store) {
+	var mu sync.Mutex
+	prefixes := map[vishnu.Store]string{}
+	factory = func(t *testing.T) vishnu.Store {
+		f := newStore(t, newClient(t))
+		mu.Lock()
+		prefixes[f.Store] = f.prefix
+		mu.Unlock()
+		return f.Store
+	}
+	second = func(t *testing.T, first vishnu.Store) vishnu.Store {
+		mu.Lock()
+		prefix, ok := prefixes[first]
+		mu.Unlock()
+		if !ok {
+			t.Fatalf("NewSecondInstance: %T is not a store of this test's factory", first)
+		}
+		s, err := redisstore.New(newClient(t), redisstore.WithPrefix(prefix))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	return factory, second
 }
 
 // TestConformance runs the store suite on a single server and on a cluster.
 func TestConformance(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
-			c := b.newClient(t)
-			conformance.TestStore(t, func(t *testing.T) vishnu.Store {
-				return newStore(t, c).Store
-			}, storeOptions(b.name))
+			b.newClient(t) // the backend is there, or the test is unavailable
+			factory, second := conformanceStores(b.newClient)
+			conformance.TestStore(t, factory, storeOptions(b.name, second))
 		})
 	}
 }
@@ -39,19 +73,22 @@ func TestConformance(t *testing.T) {
 func TestSentinelConformance(t *testing.T) {
 	master := startRedisServer(t)
 	sentinel := startSentinel(t, master.addr())
-	c := redis.NewFailoverClient(&redis.FailoverOptions{
-		MasterName:    "vishnu",
-		SentinelAddrs: []string{sentinel.addr()},
-	})
-	t.Cleanup(func() { _ = c.Close() })
+	newClient := func(t testing.TB) redis.UniversalClient {
+		c := redis.NewFailoverClient(&redis.FailoverOptions{
+			MasterName:    "vishnu",
+			SentinelAddrs: []string{sentinel.addr()},
+		})
+		t.Cleanup(func() { _ = c.Close() })
+		return c
+	}
+	c := newClient(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := c.Ping(ctx).Err(); err != nil {
 		t.Fatalf("the failover client cannot reach the master: %v", err)
 	}
-	conformance.TestStore(t, func(t *testing.T) vishnu.Store {
-		return newStore(t, c).Store
-	}, storeOptions("single"))
+	factory, second := conformanceStores(newClient)
+	conformance.TestStore(t, factory, storeOptions("sentinel", second))
 }
 
 // TestAdapterConformance runs the adapter suite through core's net/http
@@ -89,6 +126,31 @@ func unreachableStore(t *testing.T, kind string) vishnu.Store {
 			Addr:        closedAddr(),
 			DialTimeout: 200 * time.Millisecond, DialerRetries: 1, MaxRetries: -1,
 		})
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	s, err := redisstore.New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// unresponsiveStore returns a store whose client talks to addr, a server
+// that accepts connections and never answers, configured as the README
+// says: ContextTimeoutEnabled, without which go-redis ignores a context's
+// deadline while it waits for a reply (it waits for ReadTimeout, 3 s by
+// default, and the Unresponsive cases fail), and no retries (a retry would
+// only wait again).
+func unresponsiveStore(t *testing.T, kind, addr string) vishnu.Store {
+	t.Helper()
+	var c redis.UniversalClient
+	switch kind {
+	case "cluster":
+		c = redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{addr}, MaxRedirects: -1, ContextTimeoutEnabled: true})
+	case "sentinel":
+		c = redis.NewFailoverClient(&redis.FailoverOptions{MasterName: "vishnu", SentinelAddrs: []string{addr}, MaxRetries: -1, ContextTimeoutEnabled: true})
+	default:
+		c = redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, ContextTimeoutEnabled: true})
 	}
 	t.Cleanup(func() { _ = c.Close() })
 	s, err := redisstore.New(c)
