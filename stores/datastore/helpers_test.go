@@ -241,6 +241,7 @@ type emulator struct {
 	t      testing.TB
 	bin    string
 	addr   string
+	dir    string // its working directory, where it writes WEB-INF/
 	cmd    *exec.Cmd
 	exited chan struct{} // closed when cmd has been waited for
 
@@ -279,7 +280,7 @@ func startEmulator(t testing.TB) *emulator {
 	if _, err := exec.LookPath("java"); err != nil {
 		conformance.Unavailable(t, "Datastore emulator: java is not on PATH: %v", err)
 	}
-	e := &emulator{t: t, bin: bin, addr: freeAddr(t)}
+	e := &emulator{t: t, bin: bin, addr: freeAddr(t), dir: t.TempDir()}
 	t.Cleanup(e.stop)
 	e.start()
 	return e
@@ -300,6 +301,7 @@ func (e *emulator) start() {
 	_, port, _ := net.SplitHostPort(e.addr)
 	e.cmd = exec.Command(e.bin, "start", "--host=127.0.0.1", "--port="+port,
 		"--store_on_disk=False", "--consistency=1.0")
+	e.cmd.Dir = e.dir
 	e.cmd.Stdout, e.cmd.Stderr = e, e
 	e.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := e.cmd.Start(); err != nil {
