@@ -386,10 +386,11 @@ func (s *faultyStore) Cleanup(ctx context.Context, dormantFor time.Duration, lim
 type capSet int
 
 const (
-	allCaps     capSet = iota
-	noCleaner          // Committer and Toucher
-	toucherOnly        // Toucher, no Committer, no Cleaner
-	plainStore         // Load, Save and Delete only
+	allCaps       capSet = iota
+	noCleaner            // Committer and Toucher
+	toucherOnly          // Toucher, no Committer, no Cleaner
+	committerOnly        // Committer, no Toucher, no Cleaner
+	plainStore           // Load, Save and Delete only
 )
 
 type storeOnly struct{ f *faultyStore }
@@ -406,6 +407,12 @@ func (s withTouch) Touch(ctx context.Context, id string, expires time.Time) erro
 	return s.f.Touch(ctx, id, expires)
 }
 
+type withCommit struct{ storeOnly }
+
+func (s withCommit) Commit(ctx context.Context, id string, c *vishnu.Change) error {
+	return s.f.Commit(ctx, id, c)
+}
+
 type withCommitTouch struct{ withTouch }
 
 func (s withCommitTouch) Commit(ctx context.Context, id string, c *vishnu.Change) error {
@@ -419,6 +426,8 @@ func show(f *faultyStore, caps capSet) vishnu.Store {
 		return withCommitTouch{withTouch{storeOnly{f}}}
 	case toucherOnly:
 		return withTouch{storeOnly{f}}
+	case committerOnly:
+		return withCommit{storeOnly{f}}
 	case plainStore:
 		return storeOnly{f}
 	}
@@ -433,6 +442,8 @@ func faultyOf(s vishnu.Store) *faultyStore {
 	case storeOnly:
 		return s.f
 	case withTouch:
+		return s.f
+	case withCommit:
 		return s.f
 	case withCommitTouch:
 		return s.f
