@@ -294,3 +294,28 @@ func TestGuardRacingLogoutFree(t *testing.T) {
 		a.in.Add(writers)
 	}
 }
+
+// TestGuardStoreDownThroughWrappers: with chi's writer wrappers between the
+// session middleware and the guard, a store failure is still the error
+// response, logged once (the guard reaches the session's commit point
+// through their Unwrap).
+func TestGuardStoreDownThroughWrappers(t *testing.T) {
+	st := newStore()
+	logs := new(logBuffer)
+	m := newManager(t, st, "", logs)
+	loggedIn := newGuard(t, m, vishnu.GuardConfig{Key: "user", RedirectTo: "/login"})
+	r := chi.NewRouter()
+	r.Use(vishnuchi.Middleware(m), quietLogger, middleware.Compress(5))
+	sessionRoutes(r)
+	r.With(loggedIn.Handler).Get("/account", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "in") })
+	b := newBrowser(t, serve(t, r))
+	b.expect("/set?k=user&v=ann", http.StatusOK, "ok")
+	b.expect("/account", http.StatusOK, "in")
+	st.down.Store(true)
+	if res := b.get("/account"); res.status != errorStatus || res.body != errorBody {
+		t.Fatalf("store down: status %d, body %q; want the error response", res.status, res.body)
+	}
+	if n := strings.Count(logs.String(), "session unavailable"); n != 1 {
+		t.Errorf("the store failure was logged %d times, want once:\n%s", n, logs)
+	}
+}
