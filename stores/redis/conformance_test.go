@@ -138,7 +138,7 @@ func unreachableStore(t *testing.T, kind string) vishnu.Store {
 // unresponsiveStore returns a store whose client talks to addr, a server
 // that accepts connections and never answers, configured as the README
 // says: ContextTimeoutEnabled, without which go-redis ignores a context's
-// deadline while it waits for a reply (it waits for ReadTimeout, 3 s by
+// deadline while it waits for a reply (it waits for ReadTimeout, 5 s by
 // default, and the Unresponsive cases fail), and no retries (a retry would
 // only wait again).
 func unresponsiveStore(t *testing.T, kind, addr string) vishnu.Store {
