@@ -16,8 +16,17 @@
 //	func TestConformance(t *testing.T) {
 //		conformance.TestStore(t, func(t *testing.T) vishnu.Store {
 //			return mystore.New(...)
-//		}, conformance.StoreOptions{TTLResolution: time.Second})
+//		}, conformance.StoreOptions{
+//			TTLResolution: time.Second,
+//			Expiry:        conformance.BackendExpires,
+//		})
 //	}
+//
+// [StoreOptions] also takes a second instance of the store over the same
+// data (NewSecondInstance: what another application server has), a store
+// on a backend that never answers (NewUnresponsive) and one on a backend
+// that cannot be reached (NewUnavailable); the cases that need them are
+// reported as not provided without them.
 //
 // # Adapters
 //

@@ -10,14 +10,19 @@ import (
 )
 
 // A store module's test runs the whole store suite with one call. Here the
-// store is core's memory store; a Redis store would pass time.Second as
-// TTLResolution, its documented record limit, and a client of a closed port
-// as NewUnavailable.
+// store is core's memory store, which drops expired records itself; a
+// memcached store would pass time.Second as TTLResolution, its documented
+// record limit, a client of a closed port as NewUnavailable, a client of
+// the suite's silent listener as NewUnresponsive, and a store on another
+// client with the same key prefix as NewSecondInstance.
 func ExampleTestStore() {
 	testConformance := func(t *testing.T) {
 		conformance.TestStore(t, func(t *testing.T) vishnu.Store {
 			return vishnu.NewMemoryStore()
-		}, conformance.StoreOptions{TTLResolution: 10 * time.Millisecond})
+		}, conformance.StoreOptions{
+			TTLResolution: 10 * time.Millisecond,
+			Expiry:        conformance.BackendExpires,
+		})
 	}
 	_ = testConformance
 }
