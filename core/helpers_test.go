@@ -259,3 +259,24 @@ func newManager(t testing.TB, cfg vishnu.Config) *vishnu.Manager {
 	}
 	return m
 }
+
+func (s *countingStore) AddUserSession(ctx context.Context, user, id string, info []byte, exp time.Time) error {
+	if s.down.Load() {
+		return errDown
+	}
+	return s.Store.(vishnu.UserIndex).AddUserSession(ctx, user, id, info, exp)
+}
+
+func (s *countingStore) RemoveUserSession(ctx context.Context, user, id string) error {
+	if s.down.Load() {
+		return errDown
+	}
+	return s.Store.(vishnu.UserIndex).RemoveUserSession(ctx, user, id)
+}
+
+func (s *countingStore) UserSessions(ctx context.Context, user string) (map[string][]byte, error) {
+	if s.down.Load() {
+		return nil, errDown
+	}
+	return s.Store.(vishnu.UserIndex).UserSessions(ctx, user)
+}

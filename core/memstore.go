@@ -28,6 +28,12 @@ type MemoryStore struct {
 	byExp []int32 // a heap of slots, soonest expiry first
 	max   int
 	now   func() time.Time
+	users map[string]map[string]userEntry // the index of sessions per user
+}
+
+type userEntry struct {
+	info    []byte
+	expires int64
 }
 
 // MemoryStoreOptions configures NewMemoryStoreWithOptions.
@@ -74,6 +80,7 @@ var (
 	_ Store     = (*MemoryStore)(nil)
 	_ Committer = (*MemoryStore)(nil)
 	_ Toucher   = (*MemoryStore)(nil)
+	_ UserIndex = (*MemoryStore)(nil)
 )
 
 // NewMemoryStore returns a MemoryStore with the default options.
@@ -93,7 +100,7 @@ func NewMemoryStoreWithOptions(o MemoryStoreOptions) (*MemoryStore, error) {
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}
-	return &MemoryStore{index: make(map[memKey]int32), max: o.MaxEntries, now: o.Clock}, nil
+	return &MemoryStore{index: make(map[memKey]int32), max: o.MaxEntries, now: o.Clock, users: make(map[string]map[string]userEntry)}, nil
 }
 
 // Len returns the number of live records.
@@ -176,6 +183,65 @@ func (s *MemoryStore) Touch(ctx context.Context, id string, expires time.Time) e
 	}
 	s.putLocked(k, s.slots[i].data, expires)
 	return nil
+}
+
+// AddUserSession implements UserIndex.
+func (s *MemoryStore) AddUserSession(ctx context.Context, user, id string, info []byte, expires time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	exp := unixNano(expires)
+	if exp <= unixNano(s.now()) {
+		s.removeUserLocked(user, id)
+		return nil
+	}
+	entries := s.users[user]
+	if entries == nil {
+		entries = make(map[string]userEntry)
+		s.users[user] = entries
+	}
+	entries[id] = userEntry{info: append([]byte(nil), info...), expires: exp}
+	return nil
+}
+
+// RemoveUserSession implements UserIndex.
+func (s *MemoryStore) RemoveUserSession(ctx context.Context, user, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.removeUserLocked(user, id)
+	return nil
+}
+
+func (s *MemoryStore) removeUserLocked(user, id string) {
+	delete(s.users[user], id)
+	if len(s.users[user]) == 0 {
+		delete(s.users, user)
+	}
+}
+
+// UserSessions implements UserIndex. Expired entries are dropped as they
+// are met.
+func (s *MemoryStore) UserSessions(ctx context.Context, user string) (map[string][]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := unixNano(s.now())
+	out := make(map[string][]byte, len(s.users[user]))
+	for id, e := range s.users[user] {
+		if e.expires <= now {
+			s.removeUserLocked(user, id)
+			continue
+		}
+		out[id] = e.info
+	}
+	return out, nil
 }
 
 // liveLocked returns the slot of the unexpired record under k.

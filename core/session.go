@@ -618,6 +618,10 @@ func (s *Session) destroyLocked() error {
 	if s.stored && !s.m.inCookie {
 		if err = s.m.cfg.Store.Delete(s.ctx, s.id); err != nil {
 			err = fmt.Errorf("vishnu: destroy session: %w", err)
+		} else if idx, ok := s.m.cfg.Store.(UserIndex); ok && s.userLocked() != "" {
+			// Best effort: a listed session whose record is gone is never
+			// shown, and is dropped from the index when next listed.
+			_ = idx.RemoveUserSession(s.ctx, s.userLocked(), s.id)
 		}
 	}
 	// The browser may hold a cookie from an earlier request, or this one

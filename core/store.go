@@ -70,3 +70,28 @@ type Toucher interface {
 type Cleaner interface {
 	Cleanup(ctx context.Context, dormantFor time.Duration, limit int) (finished bool, err error)
 }
+
+// UserIndex is the optional capability of a store that keeps, for each
+// user, the sessions bound to them (Session.Login): what lets a user see
+// their sessions and end them (Manager.UserSessions, EndUserSessions).
+//
+// The index is advisory about liveness: core checks every listed session
+// against its record before showing it, and drops entries whose record is
+// gone, so an index may keep an entry after its session ended, up to the
+// entry's expiry. What it must not do is lose an entry: every session added
+// and not removed is listed until its expiry, whatever other calls for the
+// same user run concurrently.
+type UserIndex interface {
+	// AddUserSession records that the session with store id belongs to
+	// user, with info (opaque bytes the store keeps as they are), until
+	// expires. Adding an id already listed replaces its info and expiry.
+	AddUserSession(ctx context.Context, user, id string, info []byte, expires time.Time) error
+
+	// RemoveUserSession drops id from user's entries. Removing an absent
+	// entry is not an error.
+	RemoveUserSession(ctx context.Context, user, id string) error
+
+	// UserSessions returns user's unexpired entries, id to info; an empty
+	// map (not an error) for a user with none.
+	UserSessions(ctx context.Context, user string) (map[string][]byte, error)
+}

@@ -1,0 +1,254 @@
+package vishnu
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Sessions per user: a session bound to a user at login (Session.Login) is
+// listed in the store's index of that user's sessions (UserIndex), so that
+// the user can see their sessions and end any or all of them, and so that a
+// password change can end every other session.
+
+// ErrNoUserIndex is returned by the sessions-per-user methods when the
+// store keeps no index of sessions per user (see UserIndex).
+var ErrNoUserIndex = errors.New("vishnu: the store keeps no index of sessions per user")
+
+// fieldUser is the record field that binds a session to its user.
+const fieldUser = "\x00user"
+
+// UserSession is one of a user's sessions, as Manager.UserSessions lists it.
+type UserSession struct {
+	// ID names the session among the user's: pass it to EndUserSession.
+	// It is the store's id of the session (a hash of its token), useless to
+	// anyone who would take over the session.
+	ID string
+	// Label is what the application gave Login (a device, a browser).
+	Label string
+	// LoggedIn is when the session was bound to the user.
+	LoggedIn time.Time
+	// Current is set for the session of the request passed to UserSessions.
+	Current bool
+}
+
+// Login binds the session to user at login: it regenerates the session
+// (a new token, as login needs; see Regenerate), records user in it, and
+// adds it to the user's index with label, what the application shows in a
+// list of the user's sessions ("Firefox on Linux"). It saves the session.
+// With a store that is no UserIndex it returns ErrNoUserIndex and changes
+// nothing.
+//
+// A login racing EndUserSessions of the same user either is ended too or
+// is listed afterwards: the new record is written before it is listed, and
+// if it cannot be listed it is deleted.
+func (s *Session) Login(user, label string) error {
+	if s == nil {
+		return ErrNoSession
+	}
+	idx, ok := s.m.cfg.Store.(UserIndex)
+	if !ok || s.m.inCookie {
+		return ErrNoUserIndex
+	}
+	if user == "" {
+		return errors.New("vishnu: Login needs a user")
+	}
+	return s.withLoaded(func() error {
+		if err := s.undeliverableLocked(); err != nil {
+			return err
+		}
+		prev := s.userLocked()
+		s.set(fieldUser, []byte(user))
+		if err := s.regenerateLocked(); err != nil {
+			return err
+		}
+		now := s.m.cfg.Clock()
+		info := EncodeRecord(map[string][]byte{
+			"label": []byte(label),
+			"at":    binary.AppendVarint(nil, now.Unix()),
+		})
+		if err := idx.AddUserSession(s.ctx, user, s.id, info, s.m.indexExpiry(s.fields, now)); err != nil {
+			// Never live and unlisted: the login fails whole.
+			_ = s.m.cfg.Store.Delete(s.ctx, s.id)
+			s.startNew(now)
+			s.outLine = s.m.cookieLine("", UntilBrowserCloses, time.Time{})
+			return fmt.Errorf("vishnu: login: list the session: %w", err)
+		}
+		if prev != "" && prev != user {
+			s.m.cfg.Logger.InfoContext(s.ctx, "vishnu: session bound to another user at login", "was", prev)
+		}
+		return nil
+	})
+}
+
+// User returns the user the session was bound to by Login, or "".
+func (s *Session) User() string {
+	if s == nil {
+		return ""
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.loadLocked() != nil {
+		return ""
+	}
+	return s.userLocked()
+}
+
+func (s *Session) userLocked() string { return string(s.fields[fieldUser]) }
+
+// indexExpiry is how long an index entry may outlive a check: as long as
+// the session could live (the absolute timeout, or the longest timeout).
+func (m *Manager) indexExpiry(fields map[string][]byte, now time.Time) time.Time {
+	if m.cfg.AbsoluteTimeout > 0 {
+		return createdAt(fields).Add(m.cfg.AbsoluteTimeout)
+	}
+	return now.Add(MaxTimeout)
+}
+
+// UserSessions lists user's active sessions, oldest login first. Entries of
+// sessions that ended (destroyed, expired, ended) are dropped from the
+// index as they are found, so none is ever listed. current, when not nil,
+// is the session of the request, marked Current in the list.
+func (m *Manager) UserSessions(ctx context.Context, user string, current *Session) ([]UserSession, error) {
+	idx, ok := m.cfg.Store.(UserIndex)
+	if !ok || m.inCookie {
+		return nil, ErrNoUserIndex
+	}
+	entries, err := idx.UserSessions(ctx, user)
+	if err != nil {
+		return nil, fmt.Errorf("vishnu: list sessions: %w", err)
+	}
+	cur := current.storeID()
+	var out []UserSession
+	for id, info := range entries {
+		live, err := m.boundTo(ctx, id, user)
+		if err != nil {
+			return nil, fmt.Errorf("vishnu: list sessions: %w", err)
+		}
+		if !live {
+			_ = idx.RemoveUserSession(ctx, user, id) // best effort: it is checked again next time
+			continue
+		}
+		us := UserSession{ID: id, Current: id == cur}
+		if f, err := DecodeRecord(info); err == nil {
+			us.Label = string(f["label"])
+			if n, size := binary.Varint(f["at"]); size > 0 {
+				us.LoggedIn = time.Unix(n, 0)
+			}
+		}
+		out = append(out, us)
+	}
+	slices.SortFunc(out, func(a, b UserSession) int {
+		if c := a.LoggedIn.Compare(b.LoggedIn); c != 0 {
+			return c
+		}
+		return compareStrings(a.ID, b.ID)
+	})
+	return out, nil
+}
+
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// boundTo reports whether the record id exists, is within the timeouts in
+// force, and is bound to user.
+func (m *Manager) boundTo(ctx context.Context, id, user string) (bool, error) {
+	rec, err := m.cfg.Store.Load(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	fields, err := DecodeRecord(rec)
+	if err != nil {
+		return false, nil
+	}
+	if m.cfg.AbsoluteTimeout > 0 && !m.cfg.Clock().Before(createdAt(fields).Add(m.cfg.AbsoluteTimeout)) {
+		return false, nil
+	}
+	return string(fields[fieldUser]) == user, nil
+}
+
+// EndUserSession ends one of user's sessions, named by its UserSession.ID,
+// as Destroy would: its record is deleted, and a request in flight with it
+// cannot bring it back. An id that is not one of user's sessions is left
+// alone (nil error), so one user cannot end another's.
+func (m *Manager) EndUserSession(ctx context.Context, user, id string) error {
+	idx, ok := m.cfg.Store.(UserIndex)
+	if !ok || m.inCookie {
+		return ErrNoUserIndex
+	}
+	entries, err := idx.UserSessions(ctx, user)
+	if err != nil {
+		return fmt.Errorf("vishnu: end session: %w", err)
+	}
+	if _, listed := entries[id]; !listed {
+		return nil
+	}
+	return m.endListed(ctx, idx, user, id)
+}
+
+// EndUserSessions ends every session of user, but for except (the
+// request's own session, after a password change) when it is not nil.
+// A login of the same user that runs concurrently is either ended too or
+// listed afterwards (see Login).
+func (m *Manager) EndUserSessions(ctx context.Context, user string, except *Session) error {
+	idx, ok := m.cfg.Store.(UserIndex)
+	if !ok || m.inCookie {
+		return ErrNoUserIndex
+	}
+	entries, err := idx.UserSessions(ctx, user)
+	if err != nil {
+		return fmt.Errorf("vishnu: end sessions: %w", err)
+	}
+	keep := except.storeID()
+	var errs []error
+	for id := range entries {
+		if id != keep {
+			errs = append(errs, m.endListed(ctx, idx, user, id))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// endListed deletes a listed session's record, then its entry. The record
+// goes first: an entry without a record is harmless, a record without an
+// entry would be a session nobody can end.
+func (m *Manager) endListed(ctx context.Context, idx UserIndex, user, id string) error {
+	if live, err := m.boundTo(ctx, id, user); err != nil || live {
+		if err == nil {
+			err = m.cfg.Store.Delete(ctx, id)
+		}
+		if err != nil {
+			return fmt.Errorf("vishnu: end session: %w", err)
+		}
+	}
+	if err := idx.RemoveUserSession(ctx, user, id); err != nil {
+		return fmt.Errorf("vishnu: end session: unlist: %w", err)
+	}
+	return nil
+}
+
+// storeID returns the store id of a session loaded with a record, or "".
+func (s *Session) storeID() string {
+	if s == nil {
+		return ""
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.loadLocked() != nil || !s.stored {
+		return ""
+	}
+	return s.id
+}
