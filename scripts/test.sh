@@ -4,8 +4,9 @@
 # Cluster, memcached and the Datastore emulator, installed with apt when missing
 # and stopped again at exit), lints (gofmt, shellcheck, actionlint), runs the
 # offline install test (scripts/install-test.sh), then for every module listed in
-# go.work runs go vet and staticcheck, builds it inside the workspace, and runs
-# go test -race on it alone (GOWORK=off, as users get it), then gives every fuzz
+# go.work runs go vet and staticcheck on it alone (GOWORK=off, as users get it),
+# builds them all inside the workspace, runs go test -race on each alone, two
+# modules at a time, then gives every fuzz
 # target a short run. It keeps going after a failure, prints a table of the
 # steps with their wall times, exits non-zero if any failed, and ends with the
 # line "N passed, N failed" (steps).
@@ -19,6 +20,7 @@
 #                                       and fuzz each target for 60s
 #   VISHNU_FUZZTIME=5s                  -fuzztime of each fuzz target
 #   VISHNU_TEST_TIMEOUT=6m              -timeout of each module's go test
+#   VISHNU_JOBS=2                       modules whose go test runs at once (1: one by one)
 #   VISHNU_TEST_FLAGS="-v"              extra flags for go test
 #   VISHNU_REDIS_ADDR, VISHNU_REDIS_CLUSTER_ADDRS, VISHNU_MEMCACHE_ADDRS,
 #   DATASTORE_EMULATOR_HOST             use these servers instead of starting them
@@ -103,13 +105,15 @@ summary() {
 	printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
 }
 
+JOB_MOD=() JOB_START=() # test jobs running in the background, indexed by pid
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vishnu-test.XXXXXX")
 # The linters, kept between runs per version of them and of Go.
 TOOLS=${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/vishnu-tools/$(go env GOVERSION)-staticcheck-${STATICCHECK##*@}-actionlint-${ACTIONLINT##*@}
 
 # shellcheck disable=SC2317 # called by the EXIT trap
 on_exit() {
-	local rc=$?
+	local rc=$? pid
+	for pid in "${!JOB_MOD[@]}"; do kill "$pid" 2>/dev/null || true; done
 	vishnu_services_stop || true
 	rm -rf -- "$WORK"
 	exit "$rc"
@@ -296,9 +300,13 @@ module_vet() { # module
 	)
 }
 
-module_build() { # module
+# One go build of every chosen module inside the workspace: it proves go.work
+# builds as a whole, and one invocation compiles shared packages once.
+workspace_build() {
+	local patterns=() m
+	for m in "$@"; do patterns+=("./$m/..."); done
 	# -o /dev/null: build every package, write no binary into the tree.
-	(cd "$ROOT/$1" && GOWORK=$ROOT/go.work run go build -o /dev/null ./...)
+	(cd "$ROOT" && GOWORK=$ROOT/go.work run go build -o /dev/null "${patterns[@]}")
 }
 
 module_test() { # module
@@ -314,7 +322,29 @@ module_test() { # module
 	)
 }
 
+# The tests of up to VISHNU_JOBS modules (2 by default) run at once: much of
+# their time is spent waiting (expiry, timeouts, servers), not computing. Each
+# module's output is printed whole when it ends. bash before 5.1 has no
+# "wait -n -p": there they run one at a time.
+JOBS=${VISHNU_JOBS:-2}
+if ((BASH_VERSINFO[0] < 5 || (BASH_VERSINFO[0] == 5 && BASH_VERSINFO[1] < 1))); then JOBS=1; fi
+
+test_job_done() { # waits for one test job and records its row
+	local pid rc=0 mod
+	wait -n -p pid || rc=$?
+	mod=${JOB_MOD[$pid]}
+	banner "test -race $mod"
+	cat "$WORK/test-${mod//\//_}.log"
+	if ((rc == 0)); then
+		row "test -race $mod" ok $((SECONDS - JOB_START[pid])) "$TEST_NOTE"
+	else
+		row "test -race $mod" FAIL $((SECONDS - JOB_START[pid])) "$TEST_NOTE"
+	fi
+	unset "JOB_MOD[$pid]" "JOB_START[$pid]"
+}
+
 if want test; then
+	TESTED=()
 	for mod in "${MODULES[@]}"; do
 		if [[ ! -f $ROOT/$mod/go.mod ]]; then
 			row "module $mod" FAIL 0 "$mod/go.mod is missing"
@@ -325,9 +355,25 @@ if want test; then
 			continue
 		fi
 		step "vet+staticcheck $mod" module_vet "$mod"
-		step "build $mod (workspace)" module_build "$mod"
-		step "test -race $mod" module_test "$mod"
+		TESTED+=("$mod")
 	done
+	if ((${#TESTED[@]})); then
+		step "build (workspace, ${#TESTED[@]} modules)" workspace_build "${TESTED[@]}"
+	fi
+	TEST_NOTE=
+	((JOBS > 1)) && TEST_NOTE="$JOBS modules at a time"
+	for mod in "${TESTED[@]}"; do
+		if ((JOBS <= 1)); then
+			step "test -race $mod" module_test "$mod"
+			continue
+		fi
+		while ((${#JOB_MOD[@]} >= JOBS)); do test_job_done; done
+		printf '\n==> test -race %s: started\n' "$mod"
+		module_test "$mod" >"$WORK/test-${mod//\//_}.log" 2>&1 &
+		JOB_MOD[$!]=$mod
+		JOB_START[$!]=$SECONDS
+	done
+	while ((${#JOB_MOD[@]})); do test_job_done; done
 fi
 
 # ---- f. fuzz -----------------------------------------------------------------
