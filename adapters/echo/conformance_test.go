@@ -97,7 +97,14 @@ var commonMiddleware = []struct {
 }{
 	{"Recover", func() echo.MiddlewareFunc { return middleware.Recover() }},
 	{"Logger", func() echo.MiddlewareFunc {
+		//lint:ignore SA1019 deprecated, but what most echo apps still use
 		return middleware.LoggerWithConfig(middleware.LoggerConfig{Output: io.Discard})
+	}},
+	{"RequestLogger", func() echo.MiddlewareFunc {
+		return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+			LogStatus: true, LogError: true, HandleError: true,
+			LogValuesFunc: func(echo.Context, middleware.RequestLoggerValues) error { return nil },
+		})
 	}},
 	{"Gzip", func() echo.MiddlewareFunc { return middleware.Gzip() }},
 	{"BodyDump", func() echo.MiddlewareFunc {
@@ -105,6 +112,7 @@ var commonMiddleware = []struct {
 	}},
 	{"ContextTimeout", func() echo.MiddlewareFunc { return middleware.ContextTimeout(time.Minute) }},
 	{"TimeoutWithConfig", func() echo.MiddlewareFunc {
+		//lint:ignore SA1019 deprecated by echo for its races (see TestTimeoutWithConfig), still in use
 		return middleware.TimeoutWithConfig(middleware.TimeoutConfig{Timeout: time.Minute, Skipper: streamed})
 	}},
 	{"Secure", func() echo.MiddlewareFunc { return middleware.Secure() }},

@@ -47,9 +47,7 @@ func MiddlewareWithOptions(m *vishnu.Manager, opts Options) echo.MiddlewareFunc 
 			w.s = m.Open(r.Context(), vishnu.NewHTTPTransport(w, r))
 			c.SetRequest(r.WithContext(vishnu.NewContext(r.Context(), w.s)))
 			res.Writer = w
-			// A panic unwinds past end: the writer then answers a failed
-			// commit of the page a recovering middleware writes by itself.
-			defer func() { w.exited = true }()
+			defer w.unwind() // end does not run when the handler panics
 			return w.end(c, next(c), handle)
 		}
 	}
@@ -90,6 +88,7 @@ func (w *writer) replace(c echo.Context, handle func(echo.Context, error) error)
 		return handle(c, w.err)
 	}
 	addErrorHeaders(h, resp.Header, false)
+	setLength(h, resp.Body)
 	res.WriteHeader(resp.Status)
 	_, _ = res.Write(resp.Body) // the client went away: nothing else to do
 	return nil

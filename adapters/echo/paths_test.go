@@ -73,26 +73,36 @@ type pathRoute struct {
 	status int    // what the client gets when the session commits
 	body   string // likewise; "" for any
 	handle func(c echo.Context) error
+	// panics before anything went out. When the panic passes through the
+	// session middleware (Recover around it), the session is not
+	// committed, and Recover's page goes out as it is, even when a commit
+	// would fail; Recover inside it makes the panic an error page like
+	// any other, which commits.
+	panics bool
 }
 
 var pathRoutes = []pathRoute{
-	{"string", 200, "string", func(c echo.Context) error { return c.String(200, "string") }},
-	{"json", 200, "{\"via\":\"json\"}\n", func(c echo.Context) error { return c.JSON(200, map[string]string{"via": "json"}) }},
-	{"html", 200, "<p>html</p>", func(c echo.Context) error { return c.HTML(200, "<p>html</p>") }},
-	{"blob", 200, "blob", func(c echo.Context) error { return c.Blob(200, "application/octet-stream", []byte("blob")) }},
+	{"string", 200, "string", func(c echo.Context) error { return c.String(200, "string") }, false},
+	{"json", 200, "{\"via\":\"json\"}\n", func(c echo.Context) error { return c.JSON(200, map[string]string{"via": "json"}) }, false},
+	{"html", 200, "<p>html</p>", func(c echo.Context) error { return c.HTML(200, "<p>html</p>") }, false},
+	{"blob", 200, "blob", func(c echo.Context) error { return c.Blob(200, "application/octet-stream", []byte("blob")) }, false},
 	{"stream", 200, "stream", func(c echo.Context) error {
 		return c.Stream(200, "text/plain", strings.NewReader("stream"))
-	}},
-	{"nocontent", 204, "", func(c echo.Context) error { return c.NoContent(204) }},
-	{"redirect", 303, "", func(c echo.Context) error { return c.Redirect(303, "/get") }},
-	{"httperror", 418, "{\"message\":\"teapot\"}\n", func(c echo.Context) error { return echo.NewHTTPError(418, "teapot") }},
-	{"nothing", 200, "", func(c echo.Context) error { return nil }},
+	}, false},
+	{"nocontent", 204, "", func(c echo.Context) error { return c.NoContent(204) }, false},
+	{"redirect", 303, "", func(c echo.Context) error { return c.Redirect(303, "/get") }, false},
+	{"httperror", 418, "{\"message\":\"teapot\"}\n", func(c echo.Context) error { return echo.NewHTTPError(418, "teapot") }, false},
+	{"nothing", 200, "", func(c echo.Context) error { return nil }, false},
 	{"flush", 200, "flushed", func(c echo.Context) error {
 		c.Response().Flush() // before any write: sends the headers without echo's Before hooks
 		_, err := c.Response().Write([]byte("flushed"))
 		return err
-	}},
-	{"panic", 500, "{\"message\":\"Internal Server Error\"}\n", func(c echo.Context) error { panic("the handler panics") }},
+	}, false},
+	{"panic", 500, "{\"message\":\"Internal Server Error\"}\n", func(c echo.Context) error { panic("the handler panics") }, true},
+	{"writepanic", 200, "written", func(c echo.Context) error {
+		_ = c.String(200, "written")
+		panic("the handler panics after writing")
+	}, false},
 }
 
 // pathApp serves pathRoutes and /get (the session's "via") behind an outer
@@ -191,15 +201,11 @@ func stores(t *testing.T) map[string]func(edit func(*vishnu.Config)) *vishnu.Man
 // the change.
 func TestPathsCommit(t *testing.T) {
 	for storeName, mk := range stores(t) {
-		for _, order := range []string{"RecoverAround", "RecoverInside"} {
-			t.Run(storeName+"/"+order, func(t *testing.T) {
+		for _, o := range pathOrders {
+			t.Run(storeName+"/"+o.name, func(t *testing.T) {
 				m := mk(nil)
-				var base string
-				if order == "RecoverAround" {
-					base = pathApp(t, m, vishnuecho.Options{}, []echo.MiddlewareFunc{quietRecover()}, nil)
-				} else {
-					base = pathApp(t, m, vishnuecho.Options{}, nil, []echo.MiddlewareFunc{quietRecover()})
-				}
+				around, inside := o.middleware()
+				base := pathApp(t, m, vishnuecho.Options{}, around, inside)
 				for _, rt := range pathRoutes {
 					t.Run(rt.name, func(t *testing.T) {
 						c := newClient(t, base)
@@ -207,11 +213,17 @@ func TestPathsCommit(t *testing.T) {
 						if a.status != rt.status || (rt.body != "" && a.body != rt.body) {
 							t.Errorf("got %d %q, want %d %q", a.status, a.body, rt.status, rt.body)
 						}
-						if sessionCookie(a.header, m) == "" {
+						want := rt.name
+						if rt.panics && !o.recoverInside() {
+							want = ""
+							if line := sessionCookie(a.header, m); line != "" {
+								t.Errorf("a panic before anything went out committed the session: %s", line)
+							}
+						} else if sessionCookie(a.header, m) == "" {
 							t.Errorf("the response carries no session cookie (Set-Cookie: %q)", a.header.Values("Set-Cookie"))
 						}
-						if got := c.get("/get").body; got != rt.name {
-							t.Errorf("the next request sees via=%q, want %q: the change was not committed", got, rt.name)
+						if got := c.get("/get").body; got != want {
+							t.Errorf("the next request sees via=%q, want %q", got, want)
 						}
 					})
 				}
@@ -247,22 +259,56 @@ func wantErrorResponse(t *testing.T, a answer, m *vishnu.Manager) {
 	}
 }
 
+// pathOrders are the middleware set-ups the path tests run under: Recover
+// around or inside the session middleware, alone or with the middleware
+// that wrap the response writer.
+type pathOrder struct {
+	name           string
+	around, inside func() []echo.MiddlewareFunc
+}
+
+// recoverInside reports whether Recover is inside the session middleware.
+func (o pathOrder) recoverInside() bool { return o.inside != nil }
+
+var pathOrders = []pathOrder{
+	{"RecoverAround", func() []echo.MiddlewareFunc { return []echo.MiddlewareFunc{quietRecover()} }, nil},
+	{"RecoverInside", nil, func() []echo.MiddlewareFunc { return []echo.MiddlewareFunc{quietRecover()} }},
+	{"GzipAround", func() []echo.MiddlewareFunc { return []echo.MiddlewareFunc{quietRecover(), middleware.Gzip()} }, nil},
+	{"GzipInside", nil, func() []echo.MiddlewareFunc { return []echo.MiddlewareFunc{quietRecover(), middleware.Gzip()} }},
+	{"BodyDumpInside", nil, func() []echo.MiddlewareFunc {
+		return []echo.MiddlewareFunc{quietRecover(), middleware.BodyDump(func(echo.Context, []byte, []byte) {})}
+	}},
+}
+
+func (o pathOrder) middleware() (around, inside []echo.MiddlewareFunc) {
+	if o.around != nil {
+		around = o.around()
+	}
+	if o.inside != nil {
+		inside = o.inside()
+	}
+	return around, inside
+}
+
 // TestPathsFailure makes the commit fail on every path (the session's data
 // is too large for its cookie): the client gets the configured error
 // response, whole, and nothing of the handler's.
 func TestPathsFailure(t *testing.T) {
-	for _, order := range []string{"RecoverAround", "RecoverInside"} {
-		t.Run(order, func(t *testing.T) {
+	for _, o := range pathOrders {
+		t.Run(o.name, func(t *testing.T) {
 			m := cookieManager(t, nil)
-			var base string
-			if order == "RecoverAround" {
-				base = pathApp(t, m, vishnuecho.Options{}, []echo.MiddlewareFunc{quietRecover()}, nil)
-			} else {
-				base = pathApp(t, m, vishnuecho.Options{}, nil, []echo.MiddlewareFunc{quietRecover()})
-			}
+			around, inside := o.middleware()
+			base := pathApp(t, m, vishnuecho.Options{}, around, inside)
 			for _, rt := range pathRoutes {
 				t.Run(rt.name, func(t *testing.T) {
-					wantErrorResponse(t, newClient(t, base).get("/"+rt.name+"?big=1"), m)
+					a := newClient(t, base).get("/" + rt.name + "?big=1")
+					if !rt.panics || o.recoverInside() {
+						wantErrorResponse(t, a, m)
+						return
+					}
+					if a.status != rt.status || a.body != rt.body || sessionCookie(a.header, m) != "" {
+						t.Errorf("got %d %q, Set-Cookie %q; want Recover's page, uncommitted", a.status, a.body, a.header.Values("Set-Cookie"))
+					}
 				})
 			}
 		})

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 	vishnu "github.com/vishnu-go/vishnu/core"
@@ -25,7 +26,8 @@ const (
 	pending   writeState = iota // the commit point has not run: nothing has gone out
 	committed                   // committed: the handler's response goes out
 	failed                      // the commit failed: the handler's response is discarded, the error response is due
-	replaced                    // the commit failed after the middleware exited: the error response went out here
+	replaced                    // the error response went out
+	abandoned                   // the handler panicked before anything went out: nothing is committed
 )
 
 // writer takes the place of c.Response().Writer while the middleware runs,
@@ -49,7 +51,6 @@ type writer struct {
 
 	state    writeState
 	hijacked bool
-	exited   bool // the middleware has returned or was unwound by a panic
 }
 
 var (
@@ -62,41 +63,62 @@ var (
 // response may go out.
 func (w *writer) commit() error {
 	switch w.state {
-	case committed:
+	case committed, abandoned:
 		return nil
 	case failed, replaced:
 		return w.replacedErr()
 	}
+	// Marked only once Commit returns: if it panics, nothing is committed
+	// (see unwind).
 	err := w.m.Commit(w.s)
 	if err == nil {
 		w.state = committed
 		return nil
 	}
 	w.state, w.err = failed, err
-	if w.exited {
-		// Only after a panic: a recovering middleware outside is writing
-		// its error page, and no one is left to answer the failure later.
+	return w.replacedErr()
+}
+
+// unwind runs when the middleware returns or a panic unwinds it. After a
+// panic that left the session uncommitted, nothing is committed: as on
+// net/http, where the server aborts such a request, the session stays as it
+// was, and the page a recovering middleware writes goes out as it is. After
+// one that followed a failed commit, the error response is sent at once:
+// the middleware will not get to it, and a recovering middleware outside
+// would otherwise answer with what is left of the handler's response.
+func (w *writer) unwind() {
+	switch w.state {
+	case pending:
+		w.state = abandoned
+	case failed:
 		w.sendNow()
 	}
-	return w.replacedErr()
 }
 
 func (w *writer) replacedErr() error { return fmt.Errorf("%w: %w", ErrResponseReplaced, w.err) }
 
-// sendNow sends the configured error response at once, in place of the
-// page being written. It is the answer of last resort: the handler chain is
-// gone, so Options.ErrorHandler cannot run.
+// sendNow sends the configured error response at once, below echo's
+// Response, which it then marks as committed, so that echo's error handler
+// writes nothing after it. It is the answer of last resort, after a panic:
+// the handler chain is gone, so Options.ErrorHandler cannot run.
 func (w *writer) sendNow() {
 	w.state = replaced
 	resp := w.m.ErrorResponse(w.s, w.err)
 	h := w.ResponseWriter.Header()
 	w.dropHandlerHeaders(h)
 	addErrorHeaders(h, resp.Header, false)
+	setLength(h, resp.Body)
 	w.ResponseWriter.WriteHeader(resp.Status)
 	n, _ := w.ResponseWriter.Write(resp.Body)
-	// echo's Response goes on with the page it was writing; what it
-	// reports (to Logger) must be what went out.
-	w.res.Status, w.res.Size = resp.Status, int64(n)
+	w.res.Committed, w.res.Status, w.res.Size = true, resp.Status, int64(n)
+}
+
+// setLength sets the Content-Length of an error response whose header has
+// none, so that nothing written after it by mistake reaches the client.
+func setLength(h http.Header, body []byte) {
+	if _, ok := h["Content-Length"]; !ok {
+		h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	}
 }
 
 // dropHandlerHeaders leaves in h only the headers set before the middleware
