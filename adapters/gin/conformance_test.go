@@ -1,6 +1,7 @@
 package vishnugin_test
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"testing"
@@ -28,35 +29,49 @@ func serveWith(around, inside []gin.HandlerFunc) conformance.ServeFunc {
 	}
 }
 
-// send writes the suite's response with gin's own helpers: c.Data for a
-// whole body, c.Stream for the chunks of a streamed one (after its head,
-// written and flushed).
+// send writes the suite's response as gin handlers do: nothing at all for
+// a nil one, c.AbortWithError for a failure, c.Status for a status alone,
+// c.Data for a whole body, c.Stream for the chunks of a streamed one (after
+// its head, written and flushed).
 func send(c *gin.Context, resp *conformance.Response) {
+	if resp == nil {
+		return
+	}
+	if resp.ErrorStatus != 0 {
+		_ = c.AbortWithError(resp.ErrorStatus, errors.New("the handler failed"))
+		return
+	}
 	for k, v := range resp.Header {
 		c.Writer.Header()[k] = v
+	}
+	if resp.FlushFirst {
+		c.Writer.Flush()
 	}
 	status := resp.Status
 	if status == 0 {
 		status = http.StatusOK
 	}
-	if resp.Chunks == nil {
+	switch {
+	case resp.Chunks != nil:
+		c.Status(status)
+		_, _ = c.Writer.Write(resp.Body)
+		c.Writer.Flush()
+		c.Stream(func(w io.Writer) bool {
+			chunk, ok := <-resp.Chunks
+			if ok {
+				_, _ = w.Write(chunk)
+			}
+			return ok
+		})
+	case len(resp.Body) == 0:
+		c.Status(status)
+	default:
 		ct := c.Writer.Header().Get("Content-Type")
 		if ct == "" {
 			ct = "text/plain; charset=utf-8"
 		}
 		c.Data(status, ct, resp.Body) // which sets Content-Length
-		return
 	}
-	c.Status(status)
-	_, _ = c.Writer.Write(resp.Body)
-	c.Writer.Flush()
-	c.Stream(func(w io.Writer) bool {
-		chunk, ok := <-resp.Chunks
-		if ok {
-			_, _ = w.Write(chunk)
-		}
-		return ok
-	})
 }
 
 // commonMiddleware is what gin applications usually run: recovery, the

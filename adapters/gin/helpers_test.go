@@ -3,6 +3,7 @@ package vishnugin_test
 import (
 	"compress/gzip"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -31,6 +32,7 @@ func newManager(t *testing.T, edit func(*vishnu.Config)) *vishnu.Manager {
 		Secret:   testSecret,
 		AutoSave: true,
 		Cookie:   vishnu.CookieConfig{Insecure: true},
+		Logger:   slog.New(slog.DiscardHandler),
 	}
 	if edit != nil {
 		edit(&cfg)
