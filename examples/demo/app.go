@@ -22,6 +22,8 @@ func newApp(m *vishnu.Manager) http.Handler {
 	mux.HandleFunc("GET /{$}", a.home)
 	mux.HandleFunc("POST /login", a.login)
 	mux.HandleFunc("POST /logout", a.logout)
+	mux.HandleFunc("POST /sessions/end", a.endSession)
+	mux.HandleFunc("POST /sessions/end-others", a.endOtherSessions)
 	// CSRF defence: browsers say where a request comes from (Sec-Fetch-Site,
 	// Origin), and POSTs from another site are refused before they reach the
 	// session. That covers login CSRF too, with no token to keep in the
@@ -31,7 +33,11 @@ func newApp(m *vishnu.Manager) http.Handler {
 }
 
 func (a *app) home(w http.ResponseWriter, r *http.Request) {
-	d, err := pages.Home(vishnu.FromContext(r.Context()))
+	s := vishnu.FromContext(r.Context())
+	d, err := pages.Home(s)
+	if err == nil && d.User != "" {
+		d.Sessions, err = a.m.UserSessions(r.Context(), d.User, s)
+	}
 	if err != nil {
 		a.m.HandleError(w, r, err)
 		return
@@ -52,11 +58,12 @@ func (a *app) login(w http.ResponseWriter, r *http.Request) {
 		s.Flash(pages.KeyFlash, "Welcome, "+name),
 	)
 	if err == nil {
-		// A new token at login defeats session fixation: a cookie planted in
-		// the browser before login (or seen by anyone then) names a deleted
-		// record afterwards. Regenerate saves, so it comes last and the
-		// user, timeout and flash are written once, under the new token only.
-		err = s.Regenerate()
+		// Login gives the session a new token, which defeats session
+		// fixation (a cookie planted in the browser before login names a
+		// deleted record afterwards), and lists it among the user's
+		// sessions. It saves, so it comes last and the user, timeout and
+		// flash are written once, under the new token only.
+		err = s.Login(name, pages.DeviceLabel(r.UserAgent()))
 	}
 	if err != nil {
 		a.m.HandleError(w, r, err)
@@ -85,4 +92,26 @@ func (a *app) flashAndRedirect(w http.ResponseWriter, r *http.Request, msg strin
 		return
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// endSession ends one of the user's other sessions (a lost phone): its next
+// request has no session.
+func (a *app) endSession(w http.ResponseWriter, r *http.Request) {
+	s := vishnu.FromContext(r.Context())
+	if err := a.m.EndUserSession(r.Context(), s.User(), r.PostFormValue("id")); err != nil {
+		a.m.HandleError(w, r, err)
+		return
+	}
+	a.flashAndRedirect(w, r, "Session ended")
+}
+
+// endOtherSessions signs the user out everywhere but in this browser, as a
+// password change would.
+func (a *app) endOtherSessions(w http.ResponseWriter, r *http.Request) {
+	s := vishnu.FromContext(r.Context())
+	if err := a.m.EndUserSessions(r.Context(), s.User(), s); err != nil {
+		a.m.HandleError(w, r, err)
+		return
+	}
+	a.flashAndRedirect(w, r, "Signed out everywhere else")
 }

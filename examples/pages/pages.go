@@ -44,6 +44,8 @@ type Data struct {
 	Timeout    string
 	Flash      string
 	MaxNameLen int
+	// Sessions lists the user's sessions, where the app offers it.
+	Sessions []vishnu.UserSession
 }
 
 // Home counts the visit in s and returns what the home page shows: the
@@ -84,6 +86,24 @@ func LoginName(raw string) (string, string, bool) {
 		return "", fmt.Sprintf("Please enter a name (1 to %d characters).", MaxNameLen), false
 	}
 	return name, "", true
+}
+
+// DeviceLabel names a browser for the list of a user's sessions, from its
+// User-Agent: what a person recognises, not the whole string.
+func DeviceLabel(userAgent string) string {
+	for _, b := range []string{"Edg/", "Firefox/", "Chrome/", "Safari/", "curl/", "Go-http-client/"} {
+		if strings.Contains(userAgent, b) {
+			name := strings.TrimSuffix(b, "/")
+			if name == "Edg" {
+				name = "Edge"
+			}
+			return name
+		}
+	}
+	if userAgent == "" {
+		return "unknown browser"
+	}
+	return strings.SplitN(userAgent, " ", 2)[0]
 }
 
 // LoginTimeout is the session timeout a login asks for: 30 days with
