@@ -109,3 +109,40 @@ func BenchmarkHugeCookieHeader(b *testing.B) {
 		h.ServeHTTP(httptest.NewRecorder(), req)
 	}
 }
+
+// BenchmarkUserIndex is what sessions per user cost: a login with Login
+// beside one with Regenerate, and an ordinary request (a write) on a
+// session bound to a user beside one on an unbound session, which must
+// cost the same.
+func BenchmarkUserIndex(b *testing.B) {
+	m := benchManager(b, vishnu.NewMemoryStore())
+	// A login on a session that holds a value, as a login form's would.
+	login := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := vishnu.FromContext(r.Context())
+		err := s.Set("user", "ann")
+		switch {
+		case err != nil:
+		case r.URL.RawQuery == "login":
+			err = s.Login("ann", "bench")
+		default:
+			err = s.Regenerate()
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+		}
+	})
+	b.Run("login=Regenerate", func(b *testing.B) { runRequests(b, m.Handler(login), nil, "regenerate") })
+	b.Run("login=Login", func(b *testing.B) { runRequests(b, m.Handler(login), nil, "login") })
+	b.Run("write/unbound", func(b *testing.B) { runRequests(b, m.Handler(writeOne), sessionCookie(b, m), "bob") })
+	b.Run("write/bound", func(b *testing.B) {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("GET", "/?login", nil)
+		req.AddCookie(sessionCookie(b, m))
+		m.Handler(login).ServeHTTP(rec, req)
+		cs := rec.Result().Cookies()
+		if len(cs) != 1 {
+			b.Fatal("no cookie after Login")
+		}
+		runRequests(b, m.Handler(writeOne), cs[0], "bob")
+	})
+}

@@ -103,6 +103,8 @@ func internKey(k []byte) string {
 		return fieldCreated
 	case fieldTimeout:
 		return fieldTimeout
+	case fieldUser:
+		return fieldUser
 	}
 	return string(k)
 }
