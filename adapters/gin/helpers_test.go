@@ -52,6 +52,9 @@ func serve(t *testing.T, e *gin.Engine) string {
 	return srv.URL
 }
 
+// serveServer is serve for tests that stop the server themselves.
+func serveServer(e *gin.Engine) *httptest.Server { return httptest.NewServer(e) }
+
 // newClient returns a client with a cookie jar, as a browser is, that does
 // not follow redirects (the tests look at them).
 func newClient(t *testing.T) *http.Client {

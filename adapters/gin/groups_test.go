@@ -1,0 +1,90 @@
+package vishnugin_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+	vishnu "github.com/vishnu-go/vishnu/core"
+
+	vishnugin "github.com/vishnu-go/vishnu/adapters/gin"
+)
+
+// TestRouteGroup: the middleware on a group gives sessions to that group's
+// routes only; the others get none, and send no cookie.
+func TestRouteGroup(t *testing.T) {
+	m := newManager(t, nil)
+	e := gin.New()
+	app := e.Group("/app", vishnugin.Middleware(m))
+	app.GET("/set", func(c *gin.Context) { _ = vishnugin.Session(c).Set("k", "v") })
+	e.GET("/public", func(c *gin.Context) {
+		if vishnugin.Session(c) != nil {
+			c.String(http.StatusInternalServerError, "a session outside the group")
+			return
+		}
+		c.String(http.StatusOK, "public")
+	})
+	url := serve(t, e)
+	c := newClient(t)
+	if r := get(t, c, url+"/app/set"); r.sessionCookie(m.CookieName()) == "" {
+		t.Errorf("a route of the group sent no session cookie: %v", r.header)
+	}
+	if r := get(t, c, url+"/public"); r.status != http.StatusOK || r.header.Get("Set-Cookie") != "" {
+		t.Errorf("a route outside the group: %d %q, Set-Cookie %q", r.status, r.body, r.header.Get("Set-Cookie"))
+	}
+}
+
+// TestSeveralManagers: two managers with different cookie names side by
+// side on one engine; SessionOf picks each, Session the innermost.
+func TestSeveralManagers(t *testing.T) {
+	ma := newManager(t, func(c *vishnu.Config) { c.Cookie.Name = "a" })
+	mb := newManager(t, func(c *vishnu.Config) { c.Cookie.Name = "b" })
+	e := gin.New()
+	e.Use(vishnugin.Middleware(ma), vishnugin.Middleware(mb))
+	e.GET("/set", func(c *gin.Context) {
+		if vishnugin.Session(c) != vishnugin.SessionOf(c, mb) {
+			c.String(http.StatusInternalServerError, "Session is not the innermost manager's")
+			return
+		}
+		_ = vishnugin.SessionOf(c, ma).Set("x", "from a")
+		_ = vishnugin.SessionOf(c, mb).Set("y", "from b")
+		c.String(http.StatusOK, "set")
+	})
+	e.GET("/get", func(c *gin.Context) {
+		ax, _ := vishnu.Get[string](vishnugin.SessionOf(c, ma), "x")
+		ay, _ := vishnu.Get[string](vishnugin.SessionOf(c, ma), "y")
+		by, _ := vishnu.Get[string](vishnugin.SessionOf(c, mb), "y")
+		c.String(http.StatusOK, "%s|%s|%s", ax, ay, by)
+	})
+	url := serve(t, e)
+	c := newClient(t)
+	r := get(t, c, url+"/set")
+	if r.status != http.StatusOK || r.sessionCookie("a") == "" || r.sessionCookie("b") == "" {
+		t.Fatalf("got %d %q with cookies %q; want both sessions' cookies", r.status, r.body, r.header.Values("Set-Cookie"))
+	}
+	if got := get(t, c, url+"/get").body; got != "from a||from b" {
+		t.Errorf("the sessions hold %q, want %q", got, "from a||from b")
+	}
+}
+
+// TestFromContext: vishnu.FromContext works on the request's context, and
+// on the gin context itself when the engine sets ContextWithFallback.
+func TestFromContext(t *testing.T) {
+	for _, fallback := range []bool{false, true} {
+		m := newManager(t, nil)
+		e := gin.New()
+		e.ContextWithFallback = fallback
+		e.Use(vishnugin.Middleware(m))
+		e.GET("/", func(c *gin.Context) {
+			s := vishnugin.Session(c)
+			ok := s != nil && vishnu.FromContext(c.Request.Context()) == s &&
+				m.FromContext(c.Request.Context()) == s &&
+				(vishnu.FromContext(c) == s) == fallback
+			c.String(http.StatusOK, "%v", ok)
+		})
+		url := serve(t, e)
+		if r := get(t, newClient(t), url+"/"); r.body != "true" {
+			t.Errorf("ContextWithFallback %v: the session is not where it should be", fallback)
+		}
+	}
+}
