@@ -8,10 +8,10 @@
 //	})
 //
 // The middleware gives each request a *vishnu.Session, reachable with
-// Session (or SessionOf when several managers are used side by side) and
-// through vishnu.FromContext(c.UserContext()). The session's store calls use
-// the request's user context, as it is when the middleware runs, so put
-// fiber's timeout middleware in front of it for a deadline.
+// Session (or SessionOf when several managers are used side by side). The
+// session is made when first asked for, so a request that never uses it
+// costs no allocation; its store calls use the request's user context
+// (c.UserContext()) as it is then, deadline included.
 //
 // # Commit point
 //

@@ -18,13 +18,13 @@ func (r *request) fail(c *fiber.Ctx, err error) error {
 	resp := &r.ctx.Response
 	resp.ResetBody()
 	r.restoreHeader(c)
-	er := r.m.ErrorResponse(r.s, err)
+	er := r.mw.m.ErrorResponse(r.s, err)
 	h := &resp.Header
-	if r.opts.ErrorHandler != nil {
+	if r.mw.opts.ErrorHandler != nil {
 		addValues(h, "Set-Cookie", er.Header["Set-Cookie"])
 		addValues(h, "Vary", er.Header["Vary"])
 		h.Set(fasthttp.HeaderCacheControl, "no-store")
-		return r.opts.ErrorHandler(c, err)
+		return r.mw.opts.ErrorHandler(c, err)
 	}
 	send(h, er.Header)
 	resp.SetStatusCode(er.Status)

@@ -165,7 +165,8 @@ func TestStoreFailureThroughFiber(t *testing.T) {
 }
 
 // TestStoreCallsUseUserContext: the store sees the request's user context
-// as it is when the middleware runs, deadline and values included.
+// as it is when the session is first asked for, deadline and values
+// included.
 func TestStoreCallsUseUserContext(t *testing.T) {
 	type key struct{}
 	var got atomic.Value
@@ -181,9 +182,6 @@ func TestStoreCallsUseUserContext(t *testing.T) {
 	app.Use(vishnufiber.Middleware(m))
 	app.Get("/", func(c *fiber.Ctx) error {
 		s := vishnufiber.Session(c)
-		if vishnu.FromContext(c.UserContext()) != s || s == nil {
-			return c.SendString("the session is not in the user context")
-		}
 		if err := s.Set("k", "v"); err != nil {
 			return err
 		}

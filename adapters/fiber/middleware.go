@@ -35,39 +35,101 @@ func Middleware(m *vishnu.Manager) fiber.Handler {
 // vishnu.ErrHeadersWritten; the changes that need none (with AutoSave) are
 // persisted when the request ends, after any stream writer has returned.
 //
+// A request that never calls Session costs no allocation: the session is
+// made when first asked for.
+//
 // If the session cannot be loaded or committed, the response is replaced by
 // the error response (see Options.ErrorHandler).
 func MiddlewareWithOptions(m *vishnu.Manager, opts Options) fiber.Handler {
 	if m == nil {
 		return func(*fiber.Ctx) error { return errNoManager }
 	}
-	o := &opts
-	return func(c *fiber.Ctx) error {
-		if o.Next != nil && o.Next(c) {
+	mw := &middleware{m: m, opts: opts}
+	mw.running = mark{mw: mw, running: true}
+	mw.returned = mark{mw: mw}
+	return mw.handle
+}
+
+// middleware is one Middleware. A request's state is in its c.Locals, under
+// the Manager: a mark until the session is first used, then the request.
+// Under requestKey{} is the innermost middleware, for Session.
+type middleware struct {
+	m    *vishnu.Manager
+	opts Options
+
+	running, returned mark
+}
+
+// mark is a request's state while its session has not been used: it costs
+// no allocation, since every request shares the middleware's two marks.
+type mark struct {
+	mw      *middleware
+	running bool // the chain is running; false once it has returned
+}
+
+func (mw *middleware) handle(c *fiber.Ctx) error {
+	if mw.opts.Next != nil && mw.opts.Next(c) {
+		return c.Next()
+	}
+	switch v := c.Locals(mw.m).(type) {
+	case *mark:
+		if v.running {
+			return c.Next() // the same manager further out gives the session
+		}
+	case *request:
+		if v.running {
 			return c.Next()
 		}
-		outer := innermost(c)
-		for x := outer; x != nil; x = x.next {
-			if x.m == m {
-				return c.Next() // the same manager further out already gave the session
-			}
-		}
-		ctx := c.Context()
-		r := &request{m: m, opts: o, ctx: ctx, next: outer}
-		if h := &ctx.Response.Header; hasHeaders(h) {
-			r.outer = new(fasthttp.ResponseHeader)
-			h.CopyTo(r.outer)
-		}
-		uctx := c.UserContext()
-		r.s = m.Open(uctx, r)
-		c.Locals(requestKey{}, r)
-		c.SetUserContext(vishnu.NewContext(uctx, r.s))
-		return r.serve(c)
+		// Left by an earlier request on a RequestCtx reused without
+		// fasthttp's reset, which would have ended it (a harness that calls
+		// app.Handler() in memory does this): that request is over.
+		v.end()
 	}
+	if h := &c.Context().Response.Header; hasHeaders(h) {
+		// The headers of middleware further out must survive a failure of
+		// the session: copy them now, and make the request's state now.
+		r := mw.newRequest(c)
+		r.outer = new(fasthttp.ResponseHeader)
+		h.CopyTo(r.outer)
+		c.Locals(mw.m, r)
+	} else {
+		c.Locals(mw.m, &mw.running)
+	}
+	c.Locals(requestKey{}, mw)
+	return mw.serve(c)
+}
+
+// newRequest makes the state of a request whose session is used: the
+// session's store calls get the request's user context as it is now.
+func (mw *middleware) newRequest(c *fiber.Ctx) *request {
+	r := &request{mw: mw, ctx: c.Context(), running: true}
+	r.s = mw.m.Open(c.UserContext(), r)
+	return r
+}
+
+// session returns the request's session, made on first use.
+func (mw *middleware) session(c *fiber.Ctx) *vishnu.Session {
+	switch v := c.Locals(mw.m).(type) {
+	case *request:
+		return v.s
+	case *mark:
+		r := mw.newRequest(c)
+		r.running = v.running
+		c.Locals(mw.m, r)
+		if !v.running {
+			// First used after the commit point (by fiber's ErrorHandler,
+			// a middleware further out): its commit point is now, so that a
+			// change that needs a cookie fails with ErrHeadersWritten. An
+			// unused session has nothing to commit.
+			_ = mw.m.Commit(r.s)
+		}
+		return r.s
+	}
+	return nil
 }
 
 // serve runs the rest of the chain and the commit point.
-func (r *request) serve(c *fiber.Ctx) error {
+func (mw *middleware) serve(c *fiber.Ctx) error {
 	returned := false
 	defer func() {
 		// The chain panicked: the session commits for the page that the
@@ -75,20 +137,34 @@ func (r *request) serve(c *fiber.Ctx) error {
 		// middleware commits on its write. The panic goes on unrecovered,
 		// with its stack intact.
 		if !returned {
-			if err := r.m.Commit(r.s); err != nil {
-				_ = r.fail(c, err)
-			}
+			mw.commit(c)
 		}
 	}()
 	err := c.Next()
 	returned = true
-	if cerr := r.m.Commit(r.s); cerr != nil {
-		return r.fail(c, cerr)
+	if failure, failed := mw.commit(c); failed {
+		return failure
 	}
 	// An error of the handler is rendered by fiber's ErrorHandler after the
 	// chain, on this response: the session cookie that Commit set goes out
 	// with that page.
 	return err
+}
+
+// commit is the commit point: it commits the session if it was used, and
+// marks the chain returned. When the commit fails, the error response has
+// replaced the handler's, and failure is what the chain must return.
+func (mw *middleware) commit(c *fiber.Ctx) (failure error, failed bool) {
+	r, _ := c.Locals(mw.m).(*request)
+	if r == nil {
+		c.Locals(mw.m, &mw.returned)
+		return nil, false
+	}
+	r.running = false
+	if err := mw.m.Commit(r.s); err != nil {
+		return r.fail(c, err), true
+	}
+	return nil, false
 }
 
 // defaultContentType is the Content-Type fasthttp reports for a response

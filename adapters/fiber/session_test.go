@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 	vishnufiber "github.com/vishnu-go/vishnu/adapters/fiber"
 	vishnu "github.com/vishnu-go/vishnu/core"
 )
@@ -109,5 +110,70 @@ func TestConcurrentRequests(t *testing.T) {
 	}
 	if got := b.get("/count").body; got != fmt.Sprint(n+1) {
 		t.Errorf("after %d concurrent writers the session holds %s keys, want %d", n, got, n+1)
+	}
+}
+
+func TestNextSkips(t *testing.T) {
+	m := newManager(t, func(c *vishnu.Config) { c.AutoSave = true })
+	app := newApp()
+	app.Use(vishnufiber.MiddlewareWithOptions(m, vishnufiber.Options{
+		Next: func(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/static/") },
+	}))
+	app.Get("/*", func(c *fiber.Ctx) error {
+		if err := vishnufiber.Session(c).Set("k", "v"); err != nil {
+			return c.SendString(err.Error())
+		}
+		return c.SendString("set")
+	})
+	b := newBrowser(t, listen(t, app))
+	if r := b.get("/static/app.css"); r.body != vishnu.ErrNoSession.Error() || len(r.sessionCookies("vishnu")) > 0 {
+		t.Errorf("a request skipped by Next: body %q, Set-Cookie %q; want no session", r.body, r.header.Values("Set-Cookie"))
+	}
+	if r := b.get("/page"); r.body != "set" || len(r.sessionCookies("vishnu")) != 1 {
+		t.Errorf("a request not skipped: body %q, Set-Cookie %q; want a session", r.body, r.header.Values("Set-Cookie"))
+	}
+}
+
+// TestReusedRequestCtx: a harness that serves app.Handler() on one
+// RequestCtx without fasthttp's reset between requests (as fasthttp's
+// in-memory benchmarks do) leaves the last request's state in the Locals;
+// the next request gets a session of its own all the same.
+func TestReusedRequestCtx(t *testing.T) {
+	m := newManager(t, func(c *vishnu.Config) { c.AutoSave = true })
+	app := newApp()
+	app.Use(vishnufiber.Middleware(m))
+	app.Get("/set", func(c *fiber.Ctx) error { return vishnufiber.Session(c).Set("user", c.Query("v")) })
+	app.Get("/get", func(c *fiber.Ctx) error {
+		v, _ := vishnu.Get[string](vishnufiber.Session(c), "user")
+		return c.SendString(v)
+	})
+	h := app.Handler()
+	var ctx fasthttp.RequestCtx
+	var req fasthttp.Request
+	ctx.Init(&req, nil, nil)
+	serve := func(uri, cookie string) (body, setCookie string) {
+		ctx.Request.Reset()
+		ctx.Request.SetRequestURI(uri)
+		if cookie != "" {
+			ctx.Request.Header.Set("Cookie", cookie)
+		}
+		ctx.Response.Reset()
+		h(&ctx)
+		if n := len(ctx.Response.Header.PeekAll("Set-Cookie")); n > 0 {
+			line := string(ctx.Response.Header.PeekAll("Set-Cookie")[0])
+			setCookie, _, _ = strings.Cut(line, ";")
+		}
+		return string(ctx.Response.Body()), setCookie
+	}
+	_, first := serve("/set?v=ada", "")
+	_, second := serve("/set?v=grace", "")
+	if first == "" || second == "" || first == second {
+		t.Fatalf("two new sessions on one reused RequestCtx: cookies %q and %q, want two different ones", first, second)
+	}
+	if got, _ := serve("/get", first); got != "ada" {
+		t.Errorf("the first session holds %q, want ada", got)
+	}
+	if got, _ := serve("/get", second); got != "grace" {
+		t.Errorf("the second session holds %q, want grace", got)
 	}
 }

@@ -18,12 +18,14 @@ const maxCookieValues = 4
 // the handler chain returns, while the RequestCtx lives until the response
 // has been written (a body stream included).
 type request struct {
-	m     *vishnu.Manager
+	mw    *middleware
 	s     *vishnu.Session
-	opts  *Options
 	ctx   *fasthttp.RequestCtx
 	outer *fasthttp.ResponseHeader // the response headers set before the middleware ran, if any
-	next  *request                 // the session middleware further out, if any
+
+	// running is set while the rest of the chain runs (on the handler's
+	// goroutine): the commit point is still to come.
+	running bool
 
 	// mu guards ctx's request against the end of the request: a session
 	// first used by a stream writer reads its cookie from another
@@ -97,17 +99,19 @@ func (r *request) SetHeader(key, value string) {
 // every value in the RequestCtx's user values (fiber's Locals), once the
 // response has been written, after any stream writer or hijack handler has
 // run, and after fiber's ErrorHandler and every middleware have returned.
-// It finishes the session of this middleware and of those further out
-// (only the innermost one is in the Locals).
 func (r *request) Close() error {
-	for ; r != nil; r = r.next {
-		r.mu.Lock()
-		ended := r.ended
-		r.ended = true
-		r.mu.Unlock()
-		if !ended {
-			r.m.Finish(r.s)
-		}
-	}
+	r.end()
 	return nil
+}
+
+// end finishes the session, once. From then on the session reads no
+// cookie: fasthttp is about to reset the request.
+func (r *request) end() {
+	r.mu.Lock()
+	ended := r.ended
+	r.ended = true
+	r.mu.Unlock()
+	if !ended {
+		r.mw.m.Finish(r.s)
+	}
 }
