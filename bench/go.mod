@@ -3,17 +3,27 @@ module github.com/vishnu-go/vishnu/bench
 go 1.26.0
 
 require (
+	github.com/alexedwards/scs/goredisstore v0.0.0-20250212122300-421ef1d8611c
 	github.com/alexedwards/scs/v2 v2.9.0
+	github.com/boj/redistore v1.4.1
 	github.com/gin-contrib/sessions v1.0.4
 	github.com/gin-gonic/gin v1.12.0
 	github.com/go-chi/chi/v5 v5.5.0
 	github.com/gofiber/fiber/v2 v2.52.15
+	github.com/gofiber/storage/redis/v3 v3.4.3
 	github.com/gorilla/sessions v1.4.0
 	github.com/labstack/echo-contrib v0.50.1
 	github.com/labstack/echo/v4 v4.16.5
 	github.com/quasoft/memstore v0.0.0-20191010062613-2bce066d2b0b
+	github.com/redis/go-redis/v9 v9.23.0
 	github.com/valyala/fasthttp v1.51.0
 	github.com/vishnu-go/vishnu/core v0.1.0
+)
+
+require (
+	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/gomodule/redigo v1.9.2 // indirect
+	go.uber.org/atomic v1.12.0 // indirect
 )
 
 require (
@@ -33,8 +43,8 @@ require (
 	github.com/gorilla/context v1.1.2 // indirect
 	github.com/gorilla/securecookie v1.1.2 // indirect
 	github.com/json-iterator/go v1.1.12 // indirect
-	github.com/klauspost/compress v1.18.0 // indirect
-	github.com/klauspost/cpuid/v2 v2.3.0 // indirect
+	github.com/klauspost/compress v1.18.3 // indirect
+	github.com/klauspost/cpuid/v2 v2.4.0 // indirect
 	github.com/labstack/gommon v0.5.0 // indirect
 	github.com/leodido/go-urn v1.4.0 // indirect
 	github.com/mattn/go-colorable v0.1.15 // indirect
@@ -53,6 +63,9 @@ require (
 	github.com/valyala/tcplisten v1.0.0 // indirect
 	github.com/vishnu-go/vishnu/adapters/chi v0.1.0
 	github.com/vishnu-go/vishnu/adapters/echo v0.1.0
+	github.com/vishnu-go/vishnu/adapters/fiber v0.1.0
+	github.com/vishnu-go/vishnu/adapters/gin v0.1.0
+	github.com/vishnu-go/vishnu/stores/redis v0.1.0
 	go.mongodb.org/mongo-driver/v2 v2.5.0 // indirect
 	golang.org/x/arch v0.22.0 // indirect
 	golang.org/x/crypto v0.57.0 // indirect
@@ -70,3 +83,9 @@ replace github.com/vishnu-go/vishnu/adapters/echo => ../adapters/echo
 replace github.com/vishnu-go/vishnu/conformance => ../conformance
 
 replace github.com/vishnu-go/vishnu/adapters/chi => ../adapters/chi
+
+replace github.com/vishnu-go/vishnu/adapters/fiber => ../adapters/fiber
+
+replace github.com/vishnu-go/vishnu/stores/redis => ../stores/redis
+
+replace github.com/vishnu-go/vishnu/adapters/gin => ../adapters/gin
