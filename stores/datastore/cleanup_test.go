@@ -167,7 +167,7 @@ func TestCleanupJob(t *testing.T) {
 		return resp.StatusCode, strings.TrimSpace(string(body))
 	}
 
-	short, err := datastorestore.NewCleanupJob(s, datastorestore.WithCleanupLimit(1), datastorestore.WithCleanupBudget(50*time.Millisecond))
+	short, err := datastorestore.NewCleanupJob(s, datastorestore.WithCleanupLimit(1), datastorestore.WithCleanupBudget(200*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,8 +176,9 @@ func TestCleanupJob(t *testing.T) {
 		t.Errorf("a run with too short a budget: %d %q, want 200 unfinished", code, body)
 	}
 	t.Logf("short budget: %s", body)
-	if n := len(remaining(t, c, ns)); n == 255 || n < 255-250 {
-		t.Errorf("after the short run %d sessions are left of 255: it deleted none, or too many", n)
+	// One per call, and calls take milliseconds: some deleted, not all.
+	if n := len(remaining(t, c, ns)); n == 255 || n <= 5 {
+		t.Errorf("after the short run %d sessions are left of 255: it deleted none, or all", n)
 	}
 
 	job, err := datastorestore.NewCleanupJob(s, datastorestore.WithCleanupLimit(100))
