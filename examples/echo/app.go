@@ -1,0 +1,92 @@
+package main
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	vishnuecho "github.com/vishnu-go/vishnu/adapters/echo"
+	vishnu "github.com/vishnu-go/vishnu/core"
+	"github.com/vishnu-go/vishnu/examples/pages"
+)
+
+// newApp returns the app: its routes behind Vishnu's middleware, behind
+// Recover, Secure and cross-origin protection.
+func newApp(m *vishnu.Manager, log *slog.Logger) *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = errorPage(log)
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			log.Error("handler panicked", "path", c.Path(), "err", err, "stack", string(stack))
+			return err
+		},
+	}))
+	// Around the session middleware, so that its headers stay on every
+	// response, the session's error response included.
+	e.Use(middleware.Secure())
+	// CSRF defence: browsers say where a request comes from (Sec-Fetch-Site,
+	// Origin), and POSTs from another site are refused before they reach the
+	// session, login CSRF included, with no token to keep in the session.
+	e.Use(echo.WrapMiddleware(http.NewCrossOriginProtection().Handler))
+	e.Use(vishnuecho.Middleware(m))
+	e.GET("/", home)
+	e.POST("/login", login)
+	e.POST("/logout", logout)
+	// Other paths (favicon.ico) get echo's 404 without the session being
+	// read: an untouched session costs nothing.
+	return e
+}
+
+func home(c echo.Context) error {
+	d, err := pages.Home(vishnuecho.Session(c))
+	if err != nil {
+		return err
+	}
+	return render(c, d)
+}
+
+func login(c echo.Context) error {
+	s := vishnuecho.Session(c)
+	name, problem, ok := pages.LoginName(c.FormValue("username"))
+	if !ok {
+		return flashAndRedirect(c, problem)
+	}
+	err := errors.Join(
+		s.Set(pages.KeyUser, name),
+		s.SetTimeout(pages.LoginTimeout(c.FormValue("remember") != "")),
+		s.Flash(pages.KeyFlash, "Welcome, "+name),
+	)
+	if err == nil {
+		// A new token at login defeats session fixation: a cookie planted in
+		// the browser before login names a deleted record afterwards.
+		// Regenerate saves, so it comes last and the user, timeout and flash
+		// are written once, under the new token only.
+		err = s.Regenerate()
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/")
+}
+
+func logout(c echo.Context) error {
+	// Destroy deletes the record now, so a copy of the old cookie is
+	// worthless. The session is then empty and new; the flash below starts
+	// a fresh one, whose cookie replaces the old.
+	if err := vishnuecho.Session(c).Destroy(); err != nil {
+		return err
+	}
+	return flashAndRedirect(c, "Logged out")
+}
+
+// flashAndRedirect leaves msg for the next page and sends the browser there
+// with a GET (303), so reloading it does not post the form again.
+func flashAndRedirect(c echo.Context, msg string) error {
+	if err := vishnuecho.Session(c).Flash(pages.KeyFlash, msg); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/")
+}
