@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -79,6 +81,7 @@ const (
 	touchUpserts              // Touch checks the record exists, then upserts its expiry
 	deleteCacheRace           // Delete clears the read cache before the backend, so a Load in between caches the deleted record
 	perInstanceCache          // each instance caches what it read, invalidated by its own writes only
+	textFieldValues           // Commit keeps field values as text, replacing invalid UTF-8
 )
 
 // window is the gap a non-atomic read-then-write leaves, wide enough for a
@@ -283,6 +286,12 @@ func (s *faultyStore) Commit(ctx context.Context, id string, c *vishnu.Change) e
 		c.Replace = false
 	case s.bug == emptyCommitUpserts && empty:
 		c.Create = true
+	}
+	if s.bug == textFieldValues {
+		c.Set = slices.Clone(c.Set)
+		for i, f := range c.Set {
+			c.Set[i].Value = []byte(strings.ToValidUTF8(string(f.Value), "\uFFFD"))
+		}
 	}
 	defer s.lockCommit()()
 	defer s.lockCache()()

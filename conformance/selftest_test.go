@@ -114,6 +114,7 @@ func brokenStores() []brokenStore {
 		{emptyCommitNoop, "empty-commit-ignored", []string{"Expiry/CommitMovesExpiry", "Committer/EmptyChange"}, selfTestOptions, allCaps, nil},
 		{unchangedCommitNoop, "unchanged-commit-skipped", []string{"Expiry/CommitMovesExpiry"}, selfTestOptions, allCaps, nil},
 		{emptyCommitUpserts, "empty-commit-creates", []string{"Committer/EmptyChange"}, selfTestOptions, allCaps, nil},
+		{textFieldValues, "text-field-values", []string{"Committer/BinaryFields"}, selfTestOptions, allCaps, nil},
 		{createOverwrites, "create-overwrites", []string{"Committer/CreateExisting"}, selfTestOptions, allCaps, nil},
 		{replaceNeedsSet, "replace-needs-set", []string{"Committer/NoFieldsLeft"}, selfTestOptions, allCaps, nil},
 		{emptiedRecordDeleted, "emptied-record-deleted", []string{"Committer/NoFieldsLeft"}, selfTestOptions, allCaps, nil},

@@ -315,6 +315,31 @@ func committerCases() []storeCase {
 			},
 		},
 		{
+			name: "BinaryFields",
+			rule: "Commit keeps field names and values byte for byte, whatever they hold (invalid UTF-8, NUL, every byte value), as it keeps the fields it does not name",
+			run: func(c *storeT) {
+				var all []byte
+				for i := range 256 {
+					all = append(all, byte(i))
+				}
+				odd := map[string]string{
+					"\x00created":      "\x80\x01",
+					"bytes":            string(all),
+					"invalid \xc3\x28": "\xff\xfe\xfd",
+					"empty":            "",
+				}
+				id := newID()
+				c.save(id, record("keep \xff", "\x00\xc3\x28"), c.longExpiry())
+				ch := &vishnu.Change{Expires: c.longExpiry()}
+				for k, v := range odd {
+					ch.Set = append(ch.Set, vishnu.Field{Key: k, Value: []byte(v)})
+				}
+				c.commitOK(id, ch)
+				odd["keep \xff"] = "\x00\xc3\x28"
+				c.wantFields(id, odd, "after a Commit that set fields of binary names and values")
+			},
+		},
+		{
 			name: "CreateExisting",
 			rule: "Commit with Create true on a live record merges into it, as with Create false: the fields it does not name stay",
 			run: func(c *storeT) {
