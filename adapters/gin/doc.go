@@ -48,6 +48,8 @@
 // before the routes that use sessions; on a route group, with
 // group.Use, to give sessions to that group only. Several managers (with
 // different cookie names) may run side by side: SessionOf(c, m) picks one.
-// A handler that panics commits nothing: gin.Recovery answers with its 500,
-// without the session cookie, and the session's changes are dropped.
+// A handler that panics commits nothing: a gin.Recovery outside the session
+// middleware answers with its 500, without the session cookie, and the
+// session's changes are dropped; a gin.Recovery inside it answers through
+// it, and that 500 commits the session like any response.
 package vishnugin

@@ -117,14 +117,14 @@ func TestStoreDownWithErrorHandler(t *testing.T) {
 	var got error
 	opts := vishnugin.Options{ErrorHandler: func(c *gin.Context, err error) {
 		got = err
-		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "try again later"})
+		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "try again"})
 	}}
 	url := serve(t, failingEngine(t, opts, sn))
 	r := get(t, newClient(t), url+"/json")
 	if !errors.Is(got, errDown) {
 		t.Errorf("the error handler got %v, want the store's error", got)
 	}
-	if r.status != http.StatusServiceUnavailable || !strings.Contains(r.body, "try again later") || strings.Contains(r.body, "handler") {
+	if r.status != http.StatusServiceUnavailable || !strings.Contains(r.body, "try again") || strings.Contains(r.body, "handler") {
 		t.Errorf("got %d %q, want the error handler's 503", r.status, r.body)
 	}
 	if ct := r.header.Get("Content-Type"); ct != "application/json; charset=utf-8" || r.header.Get("X-Handler") != "" {
