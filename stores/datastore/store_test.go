@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -159,7 +160,7 @@ func TestRPCs(t *testing.T) {
 
 	// Cleanup: one query, and one Commit per 500 deletions.
 	for i := range 600 {
-		if err := s.Save(ctx, "old-"+itoa(i), []byte("x"), time.Now().Add(-time.Hour)); err != nil {
+		if err := s.Save(ctx, "old-"+strconv.Itoa(i), []byte("x"), time.Now().Add(-time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -180,14 +181,6 @@ func wantNotFound(err error) error {
 		return nil
 	}
 	return errors.Join(errors.New("want vishnu.ErrNotFound"), err)
-}
-
-func itoa(i int) string {
-	const digits = "0123456789"
-	if i < 10 {
-		return digits[i : i+1]
-	}
-	return itoa(i/10) + digits[i%10:i%10+1]
 }
 
 // TestTimeout points a store at a listener that accepts connections and
