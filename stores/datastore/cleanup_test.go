@@ -61,30 +61,29 @@ func remaining(t *testing.T, c *datastore.Client, ns string) map[string]bool {
 }
 
 // TestCleanupEndToEnd: 1,000 sessions dormant for two hours and 100 live
-// ones; Cleanup with a limit of 100 in a loop finishes in exactly 10 calls
-// (the tenth removes the last 100 and knows it, having asked for 101), and
-// leaves exactly the live sessions, which still load.
+// ones; the cleanup job with a limit of 100 per call and dormantFor of an
+// hour finishes in exactly 10 calls (the tenth removes the last 100 and
+// knows it, having asked for 101), and leaves exactly the live sessions,
+// which still load.
 func TestCleanupEndToEnd(t *testing.T) {
 	c, counter := newClient(t)
 	s, ns := newStore(t, c)
 	saveMany(t, s, "dormant", 1000, time.Now().Add(-2*time.Hour))
 	saveMany(t, s, "live", 100, time.Now().Add(time.Hour))
 	ctx := context.Background()
-	calls := 0
-	got := counter.during(func() {
-		for finished := false; !finished; {
-			var err error
-			if finished, err = s.Cleanup(ctx, time.Hour, 100); err != nil {
-				t.Fatalf("Cleanup call %d: %v", calls+1, err)
-			}
-			if calls++; calls > 20 {
-				t.Fatal("Cleanup has not finished after 20 calls of 100 for 1,000 dormant sessions")
-			}
-		}
-	})
-	if calls != 10 {
-		t.Errorf("Cleanup(1h, 100) finished after %d calls for 1,000 dormant sessions, want 10", calls)
+	job, err := datastorestore.NewCleanupJob(s, datastorestore.WithDormantFor(time.Hour), datastorestore.WithCleanupLimit(100))
+	if err != nil {
+		t.Fatal(err)
 	}
+	var report datastorestore.CleanupReport
+	got := counter.during(func() { report, err = job.Run(ctx) })
+	if err != nil {
+		t.Fatalf("the cleanup job: %v (%s)", err, report)
+	}
+	if !report.Finished || report.Calls != 10 {
+		t.Errorf("the cleanup job, limit 100, for 1,000 dormant sessions: %s; want finished after 10 calls", report)
+	}
+	calls := report.Calls
 	left := remaining(t, c, ns)
 	if len(left) != 100 {
 		t.Errorf("%d sessions left, want the 100 live ones", len(left))
