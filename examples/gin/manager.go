@@ -1,0 +1,36 @@
+package main
+
+import (
+	"crypto/rand"
+	"log/slog"
+	"time"
+
+	vishnu "github.com/vishnu-go/vishnu/core"
+)
+
+// newManager configures the demo's sessions. secret is VISHNU_SECRET; when it
+// is empty a random one is made, which is fine for a demo but logs everyone
+// out on restart. A secret that is too short is the constructor's error.
+func newManager(secret string, log *slog.Logger) (*vishnu.Manager, error) {
+	key := []byte(secret)
+	if secret == "" {
+		key = make([]byte, vishnu.MinSecretLen)
+		rand.Read(key) // never fails (crypto/rand panics rather than return an error)
+		log.Warn("VISHNU_SECRET is not set: using a random secret, so sessions won't survive a restart")
+	}
+	return vishnu.New(vishnu.Config{
+		Store:   vishnu.NewMemoryStore(),
+		Secret:  key,
+		Timeout: 20 * time.Minute,
+		// The default is AutoSave false, with which every handler
+		// that changes the session must call Save. On, a changed session is
+		// saved by itself just before the response headers go out.
+		AutoSave: true,
+		Cookie: vishnu.CookieConfig{
+			// The demo serves plain HTTP on loopback, where a browser would
+			// never send back a Secure cookie. Never do this in production.
+			Insecure: true,
+		},
+		Logger: log,
+	})
+}
