@@ -65,6 +65,7 @@ require (
 	github.com/vishnu-go/vishnu/adapters/echo v0.1.0
 	github.com/vishnu-go/vishnu/adapters/fiber v0.1.0
 	github.com/vishnu-go/vishnu/adapters/gin v0.1.0
+	github.com/vishnu-go/vishnu/conformance v0.1.0
 	github.com/vishnu-go/vishnu/stores/redis v0.1.0
 	go.mongodb.org/mongo-driver/v2 v2.5.0 // indirect
 	golang.org/x/arch v0.22.0 // indirect

@@ -1,0 +1,122 @@
+package loadtest
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// WriteTable writes results as Markdown, one table per mix, a row per
+// library in the order they first appear: the medians over the runs of
+// each, and for lost updates the range and the writes of a run.
+func WriteTable(w io.Writer, results []Result) error {
+	type key struct {
+		mix Mix
+		lib string
+	}
+	var order []key
+	groups := make(map[key][]Result)
+	for _, r := range results {
+		k := key{r.Mix, r.Lib}
+		if _, seen := groups[k]; !seen {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], r)
+	}
+	for _, mix := range []Mix{MixReadWrite, MixHot} {
+		var rows []string
+		for _, k := range order {
+			if k.mix != mix {
+				continue
+			}
+			rs := groups[k]
+			rows = append(rows, fmt.Sprintf("| %s | %d | %.0f | %.0f µs | %.0f µs | %.2f | %s | %s | %s |",
+				k.lib, len(rs),
+				median(rs, func(r Result) float64 { return r.RPS }),
+				median(rs, func(r Result) float64 { return r.P50us }),
+				median(rs, func(r Result) float64 { return r.P99us }),
+				median(rs, func(r Result) float64 { return r.RedisCommands }),
+				commands(rs), lost(rs), errorCount(rs)))
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		title := "90% read / 10% write over 10,000 sessions"
+		if mix == MixHot {
+			title = "100% write on one hot session"
+		}
+		if rs := groups[order[slices.IndexFunc(order, func(k key) bool { return k.mix == mix })]]; len(rs) > 0 {
+			title = fmt.Sprintf("%s (%d sessions, %d connections)", title, rs[0].Sessions, rs[0].Conns)
+			if mix == MixHot {
+				title = fmt.Sprintf("100%% write on one hot session (%d connections)", rs[0].Conns)
+			}
+		}
+		fmt.Fprintf(w, "#### %s\n\n", title)
+		fmt.Fprintln(w, "| library | runs | requests/s | p50 | p99 | Redis commands / request | of which (per request) | lost updates | errors |")
+		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---|---|---:|")
+		for _, row := range rows {
+			fmt.Fprintln(w, row)
+		}
+		fmt.Fprintln(w)
+	}
+	return nil
+}
+
+func median(rs []Result, f func(Result) float64) float64 {
+	v := make([]float64, len(rs))
+	for i, r := range rs {
+		v[i] = f(r)
+	}
+	sort.Float64s(v)
+	if n := len(v); n%2 == 1 {
+		return v[n/2]
+	} else if n > 0 {
+		return (v[n/2-1] + v[n/2]) / 2
+	}
+	return 0
+}
+
+// commands lists the commands of the first run, most used first.
+func commands(rs []Result) string {
+	by := rs[0].RedisByCommand
+	names := make([]string, 0, len(by))
+	for name := range by {
+		if by[name] >= 0.005 {
+			names = append(names, name)
+		}
+	}
+	sort.Slice(names, func(i, j int) bool {
+		if by[names[i]] != by[names[j]] {
+			return by[names[i]] > by[names[j]]
+		}
+		return names[i] < names[j]
+	})
+	parts := make([]string, len(names))
+	for i, name := range names {
+		parts[i] = fmt.Sprintf("%s %.2f", name, by[name])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// lost is the range of lost updates over the runs, and the writes of a run.
+func lost(rs []Result) string {
+	lo, hi := rs[0].Lost, rs[0].Lost
+	for _, r := range rs {
+		lo, hi = min(lo, r.Lost), max(hi, r.Lost)
+	}
+	writes := int(median(rs, func(r Result) float64 { return float64(r.Writes) }))
+	if lo == hi {
+		return fmt.Sprintf("%d of %d", lo, writes)
+	}
+	return fmt.Sprintf("%d–%d of %d", lo, hi, writes)
+}
+
+func errorCount(rs []Result) string {
+	n := 0
+	for _, r := range rs {
+		n += r.Errors
+	}
+	return fmt.Sprint(n)
+}
