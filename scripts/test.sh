@@ -261,8 +261,15 @@ lint_actionlint() {
 	run "$TOOLS/actionlint" "${files[@]}" && STEP_NOTE="${#files[@]} workflow files"
 }
 
+# The scripts' own Go module (outside go.work, so not among the modules below).
+lint_modtool() {
+	((TOOLS_OK)) || return 1
+	(cd "$ROOT/scripts/modtool" && GOWORK=off run go vet ./... && GOWORK=off run "$TOOLS/staticcheck" ./...)
+}
+
 if want lint; then
 	step "lint gofmt" lint_gofmt
+	step "lint scripts/modtool: go vet, staticcheck" lint_modtool
 	step "lint shellcheck" lint_shellcheck
 	step "lint actionlint" lint_actionlint
 fi
