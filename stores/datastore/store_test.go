@@ -192,7 +192,7 @@ func TestTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
+	t.Cleanup(func() { l.Close() }) // after the parallel subtests, unlike a defer
 	go func() {
 		var conns []net.Conn
 		defer func() {
@@ -224,18 +224,21 @@ func TestTimeout(t *testing.T) {
 		"Cleanup": func() error { _, err := s.Cleanup(ctx, 0, 10); return err },
 	}
 	for name, call := range calls {
-		start := time.Now()
-		err := call()
-		took := time.Since(start)
-		switch {
-		case err == nil || errors.Is(err, vishnu.ErrNotFound):
-			t.Errorf("%s on a Datastore that does not answer: %v, want an error that is not ErrNotFound", name, err)
-		case !errors.Is(err, context.DeadlineExceeded):
-			t.Errorf("%s: %v, want an error that errors.Is context.DeadlineExceeded", name, err)
-		case took > timeout+time.Second:
-			t.Errorf("%s took %v with a timeout of %v", name, took, timeout)
-		}
-		t.Logf("%s: %v after %v", name, err, took.Round(time.Millisecond))
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			start := time.Now()
+			err := call()
+			took := time.Since(start)
+			switch {
+			case err == nil || errors.Is(err, vishnu.ErrNotFound):
+				t.Errorf("on a Datastore that does not answer: %v, want an error that is not ErrNotFound", err)
+			case !errors.Is(err, context.DeadlineExceeded):
+				t.Errorf("%v, want an error that errors.Is context.DeadlineExceeded", err)
+			case took > timeout+time.Second:
+				t.Errorf("took %v with a timeout of %v", took, timeout)
+			}
+			t.Logf("%v after %v", err, took.Round(time.Millisecond))
+		})
 	}
 }
 
