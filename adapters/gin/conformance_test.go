@@ -1,10 +1,12 @@
 package vishnugin_test
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/vishnu-go/vishnu/conformance"
@@ -75,9 +77,18 @@ func send(c *gin.Context, resp *conformance.Response) {
 }
 
 // commonMiddleware is what gin applications usually run: recovery, the
-// request log and compression.
+// request log, compression and a request deadline.
 func commonMiddleware() []gin.HandlerFunc {
-	return []gin.HandlerFunc{gin.Recovery(), gin.LoggerWithWriter(io.Discard), gzipMiddleware}
+	return []gin.HandlerFunc{gin.Recovery(), gin.LoggerWithWriter(io.Discard), gzipMiddleware, deadlineMiddleware}
+}
+
+// deadlineMiddleware bounds the request as gin applications usually do: a
+// request context with a deadline, in a new c.Request.
+func deadlineMiddleware(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), time.Minute)
+	defer cancel()
+	c.Request = c.Request.WithContext(ctx)
+	c.Next()
 }
 
 func TestConformance(t *testing.T) {

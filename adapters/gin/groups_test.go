@@ -88,3 +88,33 @@ func TestFromContext(t *testing.T) {
 		}
 	}
 }
+
+// TestCopiedContext: a goroutine given c.Copy(), as gin says goroutines
+// must be, reaches the same session while the request runs.
+func TestCopiedContext(t *testing.T) {
+	m := newManager(t, nil)
+	e := gin.New()
+	e.Use(vishnugin.Middleware(m))
+	e.GET("/set", func(c *gin.Context) {
+		cp := c.Copy()
+		done := make(chan error)
+		go func() { done <- vishnugin.Session(cp).Set("k", "from a goroutine") }()
+		if err := <-done; err != nil {
+			c.String(http.StatusInternalServerError, err.Error())
+			return
+		}
+		c.String(http.StatusOK, "set")
+	})
+	e.GET("/get", func(c *gin.Context) {
+		v, _ := vishnu.Get[string](vishnugin.Session(c), "k")
+		c.String(http.StatusOK, v)
+	})
+	url := serve(t, e)
+	c := newClient(t)
+	if r := get(t, c, url+"/set"); r.status != http.StatusOK || r.sessionCookie(m.CookieName()) == "" {
+		t.Fatalf("got %d %q, cookie %q", r.status, r.body, r.sessionCookie(m.CookieName()))
+	}
+	if got := get(t, c, url+"/get").body; got != "from a goroutine" {
+		t.Errorf("the session holds %q, want the goroutine's change", got)
+	}
+}
