@@ -368,7 +368,7 @@ if want test; then
 		step "build (workspace, ${#TESTED[@]} modules)" workspace_build "${TESTED[@]}"
 	fi
 	TEST_NOTE=
-	((JOBS > 1)) && TEST_NOTE="$JOBS modules at a time"
+	((JOBS > 1 && ${#TESTED[@]} > 1)) && TEST_NOTE="$JOBS modules at a time"
 	for mod in "${TESTED[@]}"; do
 		if ((JOBS <= 1)); then
 			step "test -race $mod" module_test "$mod"
