@@ -317,14 +317,18 @@ vs_start_memcached() {
 	fi
 	local dir=$VISHNU_SERVICES_DIR ports p addrs=() user=()
 	# memcached refuses to run as root unless told which user to be; the fault
-	# tests' own nodes run as nobody too.
+	# tests' own nodes run as nobody too (-u drops to it after binding).
 	[[ ${EUID:-$(id -u)} -eq 0 ]] && user=(-u nobody)
 	ports=$(vs_pick_ports "$VISHNU_MEMCACHE_BASE_PORT" 0) || return 1
 	for p in $ports; do
 		vs_record memcached "$p"
-		# The pid file is written by memcached after it drops to nobody, so it
-		# must go into a folder nobody can write: the run's folder is not.
-		memcached -d "${user[@]}" -l 127.0.0.1 -p "$p" -U 0 -m 64 -c 1024 -P "$dir/pids/memcached-$p.pid" || return 1
+		# In the foreground of a session of its own rather than with -d: its pid
+		# is then known here (memcached -d writes its pid file as nobody, who
+		# may not reach this folder), and a Ctrl-C of the caller's terminal
+		# leaves stopping it to vishnu_services_stop.
+		setsid memcached "${user[@]}" -l 127.0.0.1 -p "$p" -U 0 -m 64 -c 1024 \
+			</dev/null >"$dir/memcached-$p.log" 2>&1 &
+		echo $! >"$dir/memcached-$p.pid"
 		addrs+=("127.0.0.1:$p")
 	done
 	for p in $ports; do
@@ -380,9 +384,7 @@ vishnu_services_start() {
 		VISHNU_SERVICES_DIR=$(mktemp -d "${TMPDIR:-/tmp}/vishnu-services.XXXXXX") || return 1
 	fi
 	export VISHNU_SERVICES_DIR
-	mkdir -p "$VISHNU_SERVICES_DIR/pids" && touch "$VISHNU_SERVICES_DIR/started" || return 1
-	chmod 755 "$VISHNU_SERVICES_DIR" # memcached, as nobody, must reach pids/
-	[[ ${EUID:-$(id -u)} -eq 0 ]] && { chown nobody "$VISHNU_SERVICES_DIR/pids" 2>/dev/null || true; }
+	mkdir -p "$VISHNU_SERVICES_DIR" && touch "$VISHNU_SERVICES_DIR/started" || return 1
 	local rc=0 missing
 	vishnu_services_ensure_binaries
 	missing=" ${VS_MISSING[*]} "
@@ -433,7 +435,7 @@ vs_stop_one() { # kind port
 		timeout 5 redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
 		;;
 	memcached)
-		pid=$(vs_our_pid "$dir/pids/memcached-$port.pid" memcached "$port") || return 0
+		pid=$(vs_our_pid "$dir/memcached-$port.pid" memcached "$port") || return 0
 		kill "$pid" 2>/dev/null || true
 		;;
 	datastore)

@@ -110,10 +110,19 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/vishnu-test.XXXXXX")
 # The linters, kept between runs per version of them and of Go.
 TOOLS=${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/vishnu-tools/$(go env GOVERSION)-staticcheck-${STATICCHECK##*@}-actionlint-${ACTIONLINT##*@}
 
+# Ends a process and its descendants, children first (a test job's go test and
+# test binaries would otherwise outlive an interrupted run).
+# shellcheck disable=SC2317 # called by on_exit
+kill_tree() { # pid
+	local child
+	for child in $(pgrep -P "$1" 2>/dev/null); do kill_tree "$child"; done
+	kill "$1" 2>/dev/null || true
+}
+
 # shellcheck disable=SC2317 # called by the EXIT trap
 on_exit() {
 	local rc=$? pid
-	for pid in "${!JOB_MOD[@]}"; do kill "$pid" 2>/dev/null || true; done
+	for pid in "${!JOB_MOD[@]}"; do kill_tree "$pid"; done
 	vishnu_services_stop || true
 	rm -rf -- "$WORK"
 	exit "$rc"
@@ -163,7 +172,7 @@ services_needed() {
 		grep -q 'github.com/bradfitz/gomemcache' "$ROOT/$m/go.mod" && s+=(memcached)
 		grep -q 'cloud.google.com/go/datastore' "$ROOT/$m/go.mod" && s+=(datastore)
 	done
-	echo "${s[*]}"
+	printf '%s\n' "${s[@]}" | sort -u | paste -sd ' '
 }
 
 services_start() {
