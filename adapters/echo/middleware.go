@@ -29,6 +29,8 @@ func Middleware(m *vishnu.Manager) echo.MiddlewareFunc {
 // When the commit fails, nothing of the handler's response goes out: its
 // writes fail with ErrResponseReplaced, and once it returns the error
 // response is sent instead (see Options.ErrorHandler).
+//
+//go:noinline
 func MiddlewareWithOptions(m *vishnu.Manager, opts Options) echo.MiddlewareFunc {
 	if m == nil {
 		panic("vishnuecho: Middleware needs a *vishnu.Manager (from vishnu.New), got nil")
@@ -40,17 +42,32 @@ func MiddlewareWithOptions(m *vishnu.Manager, opts Options) echo.MiddlewareFunc 
 				return next(c)
 			}
 			r, res := c.Request(), c.Response()
-			w := &writer{ResponseWriter: res.Writer, res: res, m: m}
+			// One allocation holds the writer and the request copy that
+			// carries the session in its context: WithContext is inlined,
+			// so its own copy stays on the stack. (MiddlewareWithOptions is
+			// kept from being inlined so that this closure is compiled here,
+			// not in the caller's package, where the inlining budget ran
+			// out and the copy cost an allocation of its own.)
+			rq := new(request)
+			w := &rq.w
+			*w = writer{ResponseWriter: res.Writer, res: res, m: m}
 			if h := res.Header(); len(h) > 0 {
 				w.outer = h.Clone()
 			}
 			w.s = m.Open(r.Context(), vishnu.NewHTTPTransport(w, r))
-			c.SetRequest(r.WithContext(vishnu.NewContext(r.Context(), w.s)))
+			rq.r = *r.WithContext(vishnu.NewContext(r.Context(), w.s))
+			c.SetRequest(&rq.r)
 			res.Writer = w
 			defer w.unwind() // end does not run when the handler panics
 			return w.end(c, next(c), handle)
 		}
 	}
+}
+
+// request is what the middleware allocates per request.
+type request struct {
+	w writer
+	r http.Request
 }
 
 // end is the commit point of a handler chain that returned without
