@@ -469,6 +469,7 @@ func faultyOf(s vishnu.Store) *faultyStore {
 type netStore struct {
 	addr           string
 	honoursContext bool
+	dialsBlind     bool // dials with its own timeout, deaf to the context
 }
 
 var (
@@ -481,8 +482,12 @@ func (s *netStore) call(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", s.addr)
+	d := net.Dialer{Timeout: 5 * time.Second}
+	dialCtx := ctx
+	if s.dialsBlind {
+		dialCtx = context.Background()
+	}
+	conn, err := d.DialContext(dialCtx, "tcp", s.addr)
 	if err != nil {
 		return fmt.Errorf("netstore: %w", err)
 	}

@@ -68,14 +68,16 @@ func capsOf(s vishnu.Store) capSet {
 	return allCaps
 }
 
-func unresponsive(honours bool) func(*testing.T, string) vishnu.Store {
-	return func(_ *testing.T, addr string) vishnu.Store { return &netStore{addr: addr, honoursContext: honours} }
+func unresponsive(honours, dialsBlind bool) func(*testing.T, string) vishnu.Store {
+	return func(_ *testing.T, addr string) vishnu.Store {
+		return &netStore{addr: addr, honoursContext: honours, dialsBlind: dialsBlind}
+	}
 }
 
 // correctOptions give the correct store every optional case.
 var correctOptions = with(func(o *conformance.StoreOptions) {
 	o.NewSecondInstance = secondInstance
-	o.NewUnresponsive = unresponsive(true)
+	o.NewUnresponsive = unresponsive(true, false)
 	o.NewUnavailable = func(*testing.T) vishnu.Store { s := newFaulty(noBug); s.down = true; return s }
 })
 
@@ -86,7 +88,8 @@ func brokenStores() []brokenStore {
 	})
 	wholeSeconds := with(func(o *conformance.StoreOptions) { o.TTLResolution = time.Second })
 	withSecond := with(func(o *conformance.StoreOptions) { o.NewSecondInstance = secondInstance })
-	hung := with(func(o *conformance.StoreOptions) { o.NewUnresponsive = unresponsive(false) })
+	hung := with(func(o *conformance.StoreOptions) { o.NewUnresponsive = unresponsive(false, false) })
+	dialsBlind := with(func(o *conformance.StoreOptions) { o.NewUnresponsive = unresponsive(true, true) })
 	native := with(func(o *conformance.StoreOptions) { o.Expiry = conformance.BackendExpires })
 	return []brokenStore{
 		{ignoresExpiry, "ignores-expiry", []string{"Expiry/Honoured", "Expiry/SaveSetsExpiry", "Expiry/CommitSetsExpiry", "Expiry/CommitDoesNotResurrect", "Expiry/TouchSetsExpiry", "Expiry/TouchDoesNotResurrect", "Expiry/UnderResolution", "Expiry/PastEndsRecord", "Expiry/CommitMovesExpiry", "Cleaner/RemovesExpiredKeepsLive", "Cleaner/Limit", "Cleaner/DormantFor", "Cleaner/Finished"}, selfTestOptions, allCaps, nil},
@@ -128,6 +131,7 @@ func brokenStores() []brokenStore {
 		{perInstanceCache, "per-instance-cache", []string{"Instances/Save", "Instances/Commit", "Instances/Touch", "Instances/Delete"}, withSecond, allCaps, nil},
 		// A backend that hangs.
 		{noBug, "hung-ignores-context", []string{"Unresponsive/Load", "Unresponsive/Save", "Unresponsive/Delete", "Unresponsive/Commit", "Unresponsive/Touch", "Unresponsive/Cleanup"}, hung, allCaps, nil},
+		{noBug, "hung-dial-ignores-context", []string{"Unresponsive/Load", "Unresponsive/Save", "Unresponsive/Delete", "Unresponsive/Commit", "Unresponsive/Touch", "Unresponsive/Cleanup"}, dialsBlind, allCaps, nil},
 	}
 }
 
@@ -355,7 +359,7 @@ func wantCaught(t *testing.T, out, test, broken string, caught, racy []string, e
 	if exact {
 		for _, name := range names(failed, test) {
 			if !slices.Contains(caught, name) && !slices.Contains(racy, name) {
-				t.Errorf("%s was also caught by %s, which it is not listed as failing", broken, name)
+				t.Errorf("%s was also caught by %s, which it is not listed as failing:\n%s", broken, name, failed[test+"/"+name])
 			}
 		}
 	}

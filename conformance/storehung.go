@@ -22,7 +22,7 @@ const (
 	// unresponsiveDeadline is the context deadline of each call.
 	unresponsiveDeadline = 250 * time.Millisecond
 	// unresponsiveRule is the rule of every Unresponsive case.
-	unresponsiveRule = "a store whose backend accepts connections and never answers returns from every call soon after its context's deadline, with an error that is not vishnu.ErrNotFound"
+	unresponsiveRule = "a store whose backend never answers (a server that accepts connections and says nothing, or one that never accepts them) returns from every call soon after its context's deadline, with an error that is not vishnu.ErrNotFound"
 )
 
 // silentListener accepts connections on loopback and never writes to them.
@@ -76,36 +76,59 @@ func runUnresponsive(t *testing.T, r *storeRunner, _ capabilities) {
 	}
 	for _, call := range unavailableCalls() {
 		t.Run(call.name, func(t *testing.T) {
-			l := newSilentListener(t)
-			store := r.opts.NewUnresponsive(t, l.addr())
-			if store == nil {
-				t.Fatal("conformance: StoreOptions.NewUnresponsive returned nil")
+			// The listener that accepts tests the wait for a reply; the
+			// one whose queue is full, the dial.
+			backends := []struct{ what, addr string }{
+				{"accepts connections and never answers", newSilentListener(t).addr()},
+				{"never accepts connections", newFullListener(t)},
 			}
-			if call.needs != 0 && !capabilitiesOf(store).has(call.needs) {
+			stores := make([]vishnu.Store, len(backends))
+			for i, b := range backends {
+				if b.addr == "" {
+					continue // no way to fill an accept queue here
+				}
+				if stores[i] = r.opts.NewUnresponsive(t, b.addr); stores[i] == nil {
+					t.Fatal("conformance: StoreOptions.NewUnresponsive returned nil")
+				}
+			}
+			if call.needs != 0 && !capabilitiesOf(stores[0]).has(call.needs) {
 				t.Skipf("the unresponsive store is not a %s", call.needs)
 			}
-			r.run(t, unresponsiveRule, store, func(c *storeT) {
-				ctx, cancel := context.WithTimeout(c.ctx, unresponsiveDeadline)
-				defer cancel()
-				start := time.Now()
-				done := make(chan error, 1)
-				go func() {
-					defer c.recoverPanic()
-					done <- call.f(c, ctx)
-				}()
-				select {
-				case err := <-done:
-					took := time.Since(start)
-					switch {
-					case err == nil:
-						c.Errorf("%s on a store whose backend never answers returned a nil error after %v", call.name, took.Round(time.Millisecond))
-					case errors.Is(err, vishnu.ErrNotFound):
-						c.Errorf("%s on a store whose backend never answers returned %v, which errors.Is vishnu.ErrNotFound", call.name, err)
+			r.run(t, unresponsiveRule, stores[0], func(c *storeT) {
+				for i, b := range backends {
+					if stores[i] == nil {
+						continue
 					}
-				case <-time.After(unresponsiveDeadline + prompt):
-					c.Errorf("%s on a store whose backend never answers, with a context deadline of %v, had not returned %v later: the store does not honour its context while it dials or waits for the reply", call.name, unresponsiveDeadline, prompt)
+					one := *c
+					one.store = stores[i]
+					unresponsiveCall(&one, call, b.what)
 				}
 			})
 		})
+	}
+}
+
+// unresponsiveCall makes call with a short deadline on a store whose
+// backend what, and checks that it returns soon after with an error.
+func unresponsiveCall(c *storeT, call unavailableCall, what string) {
+	ctx, cancel := context.WithTimeout(c.ctx, unresponsiveDeadline)
+	defer cancel()
+	start := time.Now()
+	done := make(chan error, 1)
+	go func() {
+		defer c.recoverPanic()
+		done <- call.f(c, ctx)
+	}()
+	select {
+	case err := <-done:
+		took := time.Since(start)
+		switch {
+		case err == nil:
+			c.Errorf("%s on a store whose backend %s returned a nil error after %v", call.name, what, took.Round(time.Millisecond))
+		case errors.Is(err, vishnu.ErrNotFound):
+			c.Errorf("%s on a store whose backend %s returned %v, which errors.Is vishnu.ErrNotFound", call.name, what, err)
+		}
+	case <-time.After(unresponsiveDeadline + prompt):
+		c.Errorf("%s on a store whose backend %s, with a context deadline of %v, had not returned %v later: the store does not honour its context while it dials or waits for the reply", call.name, what, unresponsiveDeadline, prompt)
 	}
 }

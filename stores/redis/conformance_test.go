@@ -148,7 +148,9 @@ func unresponsiveStore(t *testing.T, kind, addr string) vishnu.Store {
 	case "cluster":
 		c = redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{addr}, MaxRedirects: -1, ContextTimeoutEnabled: true})
 	case "sentinel":
-		c = redis.NewFailoverClient(&redis.FailoverOptions{MasterName: "vishnu", SentinelAddrs: []string{addr}, MaxRetries: -1, ContextTimeoutEnabled: true})
+		// The failover client dials the Sentinel again in the background,
+		// with DialTimeout, and Close waits for it.
+		c = redis.NewFailoverClient(&redis.FailoverOptions{MasterName: "vishnu", SentinelAddrs: []string{addr}, MaxRetries: -1, ContextTimeoutEnabled: true, DialTimeout: 500 * time.Millisecond})
 	default:
 		c = redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, ContextTimeoutEnabled: true})
 	}
