@@ -273,12 +273,13 @@ lint_actionlint() {
 # The scripts' own Go module (outside go.work, so not among the modules below).
 lint_modtool() {
 	((TOOLS_OK)) || return 1
-	(cd "$ROOT/scripts/modtool" && GOWORK=off run go vet ./... && GOWORK=off run "$TOOLS/staticcheck" ./...)
+	(cd "$ROOT/scripts/modtool" && GOWORK=off run go vet ./... && GOWORK=off run "$TOOLS/staticcheck" ./... &&
+		GOWORK=off run go test -count=1 ./...)
 }
 
 if want lint; then
 	step "lint gofmt" lint_gofmt
-	step "lint scripts/modtool: go vet, staticcheck" lint_modtool
+	step "lint scripts/modtool: go vet, staticcheck, go test" lint_modtool
 	step "lint shellcheck" lint_shellcheck
 	step "lint actionlint" lint_actionlint
 fi

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"archive/zip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// writeRepo lays out a workspace in a temporary folder: go.work uses the
+// given folders, each with a go.mod requiring the listed siblings.
+func writeRepo(t *testing.T, mods map[string][]string, version string) string {
+	t.Helper()
+	root := t.TempDir()
+	var work strings.Builder
+	work.WriteString("go 1.26.0\n\nuse (\n")
+	for dir, reqs := range mods {
+		work.WriteString("\t./" + dir + "\n")
+		var gomod strings.Builder
+		gomod.WriteString("module github.com/vishnu-go/vishnu/" + dir + "\n\ngo 1.26.0\n")
+		for _, r := range reqs {
+			gomod.WriteString("\nrequire github.com/vishnu-go/vishnu/" + r + " " + version + "\n")
+		}
+		d := filepath.Join(root, filepath.FromSlash(dir))
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, "go.mod"), []byte(gomod.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, "doc.go"), []byte("package x\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	work.WriteString(")\n")
+	if err := os.WriteFile(filepath.Join(root, "go.work"), []byte(work.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+var layout = map[string][]string{
+	"examples":       {"adapters/gin", "stores/redis", "core"},
+	"adapters/gin":   {"core", "conformance"},
+	"stores/redis":   {"core", "conformance"},
+	"conformance":    {"core"},
+	"core":           nil,
+	"bench":          {"core"},
+	"stores/aaa":     {"stores/redis", "core"}, // a store built on another sorts after it
+	"adapters/other": {"core"},
+}
+
+func TestModulesInDependencyOrder(t *testing.T) {
+	r, err := loadRepo(writeRepo(t, layout, "v0.1.0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dirs []string
+	pos := map[string]int{}
+	for i, m := range r.modules {
+		dirs = append(dirs, m.dir)
+		pos[m.dir] = i
+		if want := isLibrary(m.dir); m.library != want {
+			t.Errorf("%s: library %v, want %v", m.dir, m.library, want)
+		}
+	}
+	for _, m := range r.modules {
+		for _, s := range m.siblings {
+			dep := strings.TrimPrefix(s.Path, "github.com/vishnu-go/vishnu/")
+			if pos[dep] > pos[m.dir] {
+				t.Errorf("order %v: %s comes before %s, which it requires", dirs, m.dir, dep)
+			}
+		}
+	}
+	if dirs[0] != "core" {
+		t.Errorf("order %v: core is not first", dirs)
+	}
+	if last := dirs[len(dirs)-2:]; !slices.Contains(last, "bench") || !slices.Contains(last, "examples") {
+		t.Errorf("order %v: bench and examples are not last", dirs)
+	}
+}
+
+func TestCycleIsAnError(t *testing.T) {
+	_, err := loadRepo(writeRepo(t, map[string][]string{"core": {"conformance"}, "conformance": {"core"}}, "v0.1.0"))
+	if err == nil || !strings.Contains(err.Error(), "cycle") {
+		t.Fatalf("loadRepo of a cycle: %v, want an error naming the cycle", err)
+	}
+}
+
+func TestReleaseVersionIsTheHighestRequired(t *testing.T) {
+	root := writeRepo(t, layout, "v0.3.0")
+	// One module left behind at the placeholder.
+	gomod := filepath.Join(root, "stores", "redis", "go.mod")
+	data, err := os.ReadFile(gomod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(gomod, []byte(strings.ReplaceAll(string(data), "v0.3.0", "v0.0.0")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := loadRepo(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := releaseVersion(r); err != nil || v != "v0.3.0" {
+		t.Fatalf("releaseVersion = %q, %v; want v0.3.0", v, err)
+	}
+}
+
+func TestPublishWritesAProxy(t *testing.T) {
+	r, err := loadRepo(writeRepo(t, layout, "v0.1.0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	if err := publish(r, out, ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range r.modules {
+		vdir := filepath.Join(out, filepath.FromSlash(m.path), "@v")
+		_, err := os.Stat(vdir)
+		if !m.library {
+			if err == nil {
+				t.Errorf("%s is not a library but was published", m.dir)
+			}
+			continue
+		}
+		list, err := os.ReadFile(filepath.Join(vdir, "list"))
+		if err != nil || string(list) != "v0.1.0\n" {
+			t.Errorf("%s: list %q, %v", m.dir, list, err)
+		}
+		z, err := zip.OpenReader(filepath.Join(vdir, "v0.1.0.zip"))
+		if err != nil {
+			t.Errorf("%s: %v", m.dir, err)
+			continue
+		}
+		var names []string
+		for _, f := range z.File {
+			names = append(names, f.Name)
+		}
+		z.Close()
+		prefix := m.path + "@v0.1.0/"
+		if !slices.Contains(names, prefix+"go.mod") || !slices.Contains(names, prefix+"doc.go") {
+			t.Errorf("%s: zip holds %v, want %sgo.mod and doc.go", m.dir, names, prefix)
+		}
+	}
+}
