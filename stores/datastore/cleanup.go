@@ -27,6 +27,11 @@ const maxCleanupLimit = 10 * deleteBatch
 // timeout (WithTimeout) on its own, since a large limit is the caller's
 // choice; ctx bounds the whole call.
 //
+// Entries of the index of sessions per user (see AddUserSession) that
+// expired as long ago go the same way, within the same limit, once no
+// dormant session is left: a call that finds none of either costs two
+// queries.
+//
 // Deleting without a transaction cannot remove a session that came back to
 // life between the query and the deletion, because none can: Commit and
 // Touch treat an expired session as missing, and Vishnu saves records only
@@ -43,32 +48,46 @@ func (s *Store) Cleanup(ctx context.Context, dormantFor time.Duration, limit int
 	}
 	limit = min(limit, maxCleanupLimit)
 	cutoff := time.Now().Add(-dormantFor)
-
-	keys, err := s.dormantKeys(ctx, cutoff, limit+1)
-	if err != nil {
-		return false, err
-	}
-	finished = len(keys) <= limit
-	keys = keys[:min(len(keys), limit)]
-	for len(keys) > 0 {
-		batch := keys[:min(len(keys), deleteBatch)]
-		keys = keys[len(batch):]
-		if err := s.deleteKeys(ctx, batch); err != nil {
+	for _, kind := range []string{s.kind, s.entryKind()} {
+		// With the limit used up, the query for one key still tells
+		// whether this kind has any left.
+		n, more, err := s.deleteDormant(ctx, kind, cutoff, limit)
+		if err != nil || more {
 			return false, err
 		}
+		limit -= n
 	}
-	return finished, nil
+	return true, nil
 }
 
-// dormantKeys returns the keys of up to n sessions that expired at or
-// before cutoff.
-func (s *Store) dormantKeys(ctx context.Context, cutoff time.Time, n int) ([]*datastore.Key, error) {
+// deleteDormant deletes up to limit entities of kind that expired at or
+// before cutoff, and reports how many it deleted and whether more remain.
+func (s *Store) deleteDormant(ctx context.Context, kind string, cutoff time.Time, limit int) (deleted int, more bool, err error) {
+	keys, err := s.dormantKeys(ctx, kind, cutoff, limit+1)
+	if err != nil {
+		return 0, false, err
+	}
+	more = len(keys) > limit
+	keys = keys[:min(len(keys), limit)]
+	for rest := keys; len(rest) > 0; {
+		batch := rest[:min(len(rest), deleteBatch)]
+		rest = rest[len(batch):]
+		if err := s.deleteKeys(ctx, batch); err != nil {
+			return 0, false, err
+		}
+	}
+	return len(keys), more, nil
+}
+
+// dormantKeys returns the keys of up to n entities of kind that expired at
+// or before cutoff.
+func (s *Store) dormantKeys(ctx context.Context, kind string, cutoff time.Time, n int) ([]*datastore.Key, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	// Expiries are stored rounded up to the microsecond; the cutoff is
 	// rounded down, so that no session is deleted before it has been
 	// dormant for dormantFor, even by a fraction of a microsecond.
-	q := datastore.NewQuery(s.kind).
+	q := datastore.NewQuery(kind).
 		Namespace(s.namespace).
 		FilterField(propExpires, "<=", cutoff.Truncate(time.Microsecond)).
 		KeysOnly().

@@ -200,18 +200,20 @@ func newStore(t testing.TB, c *datastore.Client, opts ...datastorestore.Option) 
 	return s, ns
 }
 
-// dropNamespace deletes every session entity in namespace ns.
+// dropNamespace deletes every session and index entry in namespace ns.
 func dropNamespace(t testing.TB, c *datastore.Client, ns string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	keys, err := c.GetAll(ctx, datastore.NewQuery(datastorestore.DefaultKind).Namespace(ns).KeysOnly(), nil)
-	for len(keys) > 0 && err == nil {
-		n := min(len(keys), 500)
-		err = c.DeleteMulti(ctx, keys[:n])
-		keys = keys[n:]
-	}
-	if err != nil {
-		t.Logf("deleting the entities of namespace %s: %v", ns, err)
+	for _, kind := range []string{datastorestore.DefaultKind, datastorestore.DefaultKind + "UserEntry"} {
+		keys, err := c.GetAll(ctx, datastore.NewQuery(kind).Namespace(ns).KeysOnly(), nil)
+		for len(keys) > 0 && err == nil {
+			n := min(len(keys), 500)
+			err = c.DeleteMulti(ctx, keys[:n])
+			keys = keys[n:]
+		}
+		if err != nil {
+			t.Logf("deleting the %s entities of namespace %s: %v", kind, ns, err)
+		}
 	}
 }
 
