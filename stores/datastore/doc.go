@@ -26,7 +26,11 @@
 //   - Commit, the atomic merge of one request's changes (see
 //     [vishnu.Committer]), is a transaction of two: a Lookup that begins it
 //     and a Commit. Touch, which pushes the expiry back, is the same.
-//   - Cleanup is one keys-only query and one Commit per 500 deletions.
+//   - Cleanup is a keys-only query (two once no dormant session is left,
+//     the second for index entries) and one Commit per 500 deletions.
+//   - The index of sessions per user ([vishnu.UserIndex], for Session.Login
+//     and "sign out everywhere") is one Commit to add or remove an entry
+//     and one ancestor query to list a user's.
 //
 // # Expiry and cleanup
 //
