@@ -35,10 +35,13 @@ func MiddlewareWithOptions(m *vishnu.Manager, opts Options) echo.MiddlewareFunc 
 	if m == nil {
 		panic("vishnuecho: Middleware needs a *vishnu.Manager (from vishnu.New), got nil")
 	}
-	skip, handle := opts.Skipper, opts.ErrorHandler
+	// echo builds the chain anew for each request: the closure below is
+	// allocated per request, so it captures one pointer, not each setting.
+	cfg := &config{m: m, skip: opts.Skipper, handle: opts.ErrorHandler}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if skip != nil && skip(c) {
+			m := cfg.m
+			if cfg.skip != nil && cfg.skip(c) {
 				return next(c)
 			}
 			r, res := c.Request(), c.Response()
@@ -59,9 +62,16 @@ func MiddlewareWithOptions(m *vishnu.Manager, opts Options) echo.MiddlewareFunc 
 			c.SetRequest(&rq.r)
 			res.Writer = w
 			defer w.unwind() // end does not run when the handler panics
-			return w.end(c, next(c), handle)
+			return w.end(c, next(c), cfg.handle)
 		}
 	}
+}
+
+// config is a middleware's settings.
+type config struct {
+	m      *vishnu.Manager
+	skip   func(echo.Context) bool
+	handle func(echo.Context, error) error
 }
 
 // request is what the middleware allocates per request.
