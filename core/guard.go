@@ -149,7 +149,10 @@ func (g *Guard) Handler(next http.Handler) http.Handler {
 // target: ok when the request may go on; otherwise resp is what to answer
 // in its place. That is the denial, or, when the session could not be
 // loaded, m.ErrorResponse(s, err). Adapters of frameworks whose handlers are
-// not net/http's call it and send resp in their framework's way.
+// not net/http's call it and send resp in their framework's way. (An
+// adapter whose commit point answers a session that failed to load with
+// the error response itself may call s.Load first and, on an error, stop
+// the chain without writing, so that the failure is logged once.)
 func (g *Guard) Check(s *Session, target string) (resp ErrorResponse, ok bool) {
 	if s == nil {
 		return g.m.ErrorResponse(nil, ErrNoSession), false
