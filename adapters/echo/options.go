@@ -29,6 +29,10 @@ type Options struct {
 	//		return echo.NewHTTPError(http.StatusServiceUnavailable).SetInternal(err)
 	//	}
 	//
+	// A panic that follows a failed commit and passes through the
+	// middleware leaves no chain to run it in: the configured vishnu error
+	// response is sent then, whatever ErrorHandler is.
+	//
 	// Optional. Default is nil: the configured vishnu error response
 	// (Config.ErrorResponse, by default a plain-text 500) is written through
 	// c.Response(), and the middleware returns nil (the response is
