@@ -277,6 +277,13 @@ type storeRunner struct {
 // it finished. Failures are reported on t, each prefixed with rule.
 func (r *storeRunner) run(t *testing.T, rule string, store vishnu.Store, body func(c *storeT)) bool {
 	t.Helper()
+	return r.runLonger(t, rule, store, 0, body)
+}
+
+// runLonger is run for a case that sleeps for wait besides its store calls:
+// the watchdog gives it that much longer.
+func (r *storeRunner) runLonger(t *testing.T, rule string, store vishnu.Store, wait time.Duration, body func(c *storeT)) bool {
+	t.Helper()
 	if store == nil {
 		t.Fatal("conformance: the store factory returned nil")
 	}
@@ -287,7 +294,7 @@ func (r *storeRunner) run(t *testing.T, rule string, store vishnu.Store, body fu
 		defer c.recoverPanic()
 		body(c)
 	}()
-	timer := time.NewTimer(r.opts.Watchdog)
+	timer := time.NewTimer(r.opts.Watchdog + wait)
 	defer timer.Stop()
 	select {
 	case <-done:
@@ -299,7 +306,7 @@ func (r *storeRunner) run(t *testing.T, rule string, store vishnu.Store, body fu
 		call := c.lastCall()
 		c.abandon()
 		t.Errorf("rule broken: %s\nwatchdog: the case did not finish within %v; its last store call, %s, has not returned (a store call must never block forever, and must return when its context is done)",
-			rule, r.opts.Watchdog, call)
+			rule, r.opts.Watchdog+wait, call)
 		return false
 	}
 }

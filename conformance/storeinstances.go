@@ -119,7 +119,7 @@ func runInstances(t *testing.T, r *storeRunner, caps capabilities) {
 			if second == nil {
 				t.Fatal("conformance: StoreOptions.NewSecondInstance returned nil")
 			}
-			r.run(t, ic.rule, first, func(a *storeT) {
+			r.runLonger(t, ic.rule, first, 7*r.opts.TTLResolution/2, func(a *storeT) {
 				b := *a
 				b.store = second
 				ic.run(a, &b)
