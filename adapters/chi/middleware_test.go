@@ -261,3 +261,39 @@ func TestCompress(t *testing.T) {
 		})
 	}
 }
+
+// statusLog is a chi LogFormatter that keeps the statuses Logger saw.
+type statusLog struct{ statuses chan int }
+
+func (l statusLog) NewLogEntry(*http.Request) middleware.LogEntry { return l }
+
+func (l statusLog) Write(status, _ int, _ http.Header, _ time.Duration, _ any) { l.statuses <- status }
+
+func (l statusLog) Panic(any, []byte) {}
+
+// TestLogger: outside the session middleware, chi's request logger sees
+// the status that went out, the error response's included; inside it, it
+// sees the one the handler wrote, which the error response replaced.
+func TestLogger(t *testing.T) {
+	for _, side := range sides {
+		t.Run(side.name, func(t *testing.T) {
+			st := newStore()
+			log := statusLog{make(chan int, 4)}
+			m := newManager(t, st, "", nil)
+			b := newBrowser(t, serve(t, router(m, middleware.RequestLogger(log), side.outside)))
+			b.expect("/set?k=user&v=ann", http.StatusOK, "ok")
+			if got := <-log.statuses; got != http.StatusOK {
+				t.Fatalf("logged %d, want 200", got)
+			}
+			st.down.Store(true)
+			b.expect("/get?k=user", errorStatus, errorBody)
+			want := errorStatus
+			if !side.outside {
+				want = http.StatusOK
+			}
+			if got := <-log.statuses; got != want {
+				t.Errorf("with the store down, Logger logged %d, want %d", got, want)
+			}
+		})
+	}
+}
