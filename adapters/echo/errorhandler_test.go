@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 	vishnuecho "github.com/vishnu-go/vishnu/adapters/echo"
 	vishnu "github.com/vishnu-go/vishnu/core"
 )
@@ -179,4 +180,33 @@ func TestNilManager(t *testing.T) {
 		}
 	}()
 	vishnuecho.Middleware(nil)
+}
+
+// TestErrorResponseLogged: the default error response is written through
+// echo's Response, so a request logger around the session middleware logs
+// the status that went out, not the handler's.
+func TestErrorResponseLogged(t *testing.T) {
+	m := cookieManager(t, nil)
+	logged := make(chan int, 1)
+	e := echo.New()
+	e.Use(middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogStatus: true,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			logged <- v.Status
+			return nil
+		},
+	}), vishnuecho.Middleware(m))
+	e.GET("/", func(c echo.Context) error {
+		if err := vishnuecho.Session(c).Set("pad", tooLarge); err != nil {
+			return err
+		}
+		return c.String(http.StatusOK, "the handler's page")
+	})
+	a := newClient(t, startEcho(t, e)).get("/")
+	if a.status != errStatus || a.body != errBody {
+		t.Fatalf("got %d %q, want the configured error response", a.status, a.body)
+	}
+	if got := <-logged; got != errStatus {
+		t.Errorf("RequestLogger logged status %d, want %d, the one that went out", got, errStatus)
+	}
 }
