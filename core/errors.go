@@ -9,6 +9,11 @@ var (
 	// Destroy, the record is deleted but the browser keeps a dead cookie.
 	ErrHeadersWritten = errors.New("vishnu: response headers already sent; the session cookie cannot be delivered")
 
+	// ErrRequestEnded is returned by a change made to a session after its
+	// request ended (from a goroutine that outlived the handler, say):
+	// nothing would commit it. Delete and Clear, which return nothing, log it.
+	ErrRequestEnded = errors.New("vishnu: the session's request has ended; the change cannot be saved")
+
 	// ErrSessionGone is returned by Save when the session was destroyed (or
 	// expired) by the time its changes were committed. The changes are
 	// dropped, so a logout is never undone by a request that was in flight.

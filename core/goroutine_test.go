@@ -2,6 +2,7 @@ package vishnu_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"testing"
@@ -105,4 +106,41 @@ func TestPanicUnderTheSessionLockDoesNotHang(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A goroutine that outlives its request cannot lose a change silently:
+// once the request has ended, changes fail with ErrRequestEnded.
+func TestChangesAfterTheRequestEnded(t *testing.T) {
+	cfg, st := testConfig(newClock())
+	late := make(chan *vishnu.Session, 1)
+	mux := http.NewServeMux()
+	mux.Handle("/", app())
+	mux.HandleFunc("/leak", func(w http.ResponseWriter, r *http.Request) {
+		s := vishnu.FromContext(r.Context())
+		if r.URL.Query().Has("load") {
+			s.Load()
+		}
+		late <- s
+		fmt.Fprint(w, "ok")
+	})
+	b := newBrowser(t, serve(t, newManager(t, cfg), mux))
+	b.expect("/set?k=a&v=1", "ok")
+	for _, path := range []string{"/leak?load=1", "/leak"} {
+		b.expect(path, "ok")
+		s := <-late
+		time.Sleep(10 * time.Millisecond) // the middleware's Finish has run once the client has the answer
+		writes := st.writes()
+		for name, err := range map[string]error{
+			"Set": s.Set("a", "2"), "Save": s.Save(), "SetTimeout": s.SetTimeout(time.Hour),
+			"Regenerate": s.Regenerate(), "Destroy": s.Destroy(),
+		} {
+			if !errors.Is(err, vishnu.ErrRequestEnded) {
+				t.Errorf("%s %s after the request ended: %v, want ErrRequestEnded", path, name, err)
+			}
+		}
+		if n := st.writes() - writes; n != 0 {
+			t.Errorf("%s: %d store writes after the request ended", path, n)
+		}
+	}
+	b.expect("/get?k=a", "true:1")
 }

@@ -90,8 +90,16 @@ func (m *Manager) Commit(s *Session) error {
 // changes made after the commit point that need no cookie (with AutoSave),
 // and logs those that could not be kept. Adapters call it last, after
 // Commit; it never changes the response.
+//
+// After Finish, every change to the session fails with ErrRequestEnded.
 func (m *Manager) Finish(s *Session) {
-	if s == nil || !s.used.Load() {
+	if s == nil {
+		return
+	}
+	// Set before used is read: a goroutine that starts to use the session
+	// now either is seen as using it (and waited for below) or sees ended.
+	s.ended.Store(true)
+	if !s.used.Load() {
 		return
 	}
 	s.mu.Lock()

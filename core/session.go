@@ -37,10 +37,12 @@ type Session struct {
 	ctx context.Context
 	t   Transport
 
-	mu      sync.Mutex
-	used    atomic.Bool // set once the session is first used; read without mu
-	loaded  bool
-	loadErr error
+	mu          sync.Mutex
+	used        atomic.Bool // set once the session is first used; read without mu
+	ended       atomic.Bool // the request is over (Finish): no change can be kept
+	endedLogged bool        // a change after the end was logged
+	loaded      bool
+	loadErr     error
 
 	// The commit window. committing is set when the commit point starts and
 	// closed when it is over: from then on no cookie can be sent, whatever
@@ -103,6 +105,36 @@ func (s *Session) init(m *Manager, ctx context.Context, t Transport) {
 // those that want to tell "no data" from "no store".
 func (s *Session) Load() error {
 	return s.withLoaded(func() error { return nil })
+}
+
+// withChangeable runs fn, a change, with the session locked and loaded,
+// unless the request has ended.
+func (s *Session) withChangeable(fn func() error) error {
+	if s == nil {
+		return ErrNoSession
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.endedLocked(); err != nil {
+		return err
+	}
+	if err := s.loadLocked(); err != nil {
+		return err
+	}
+	return fn()
+}
+
+// endedLocked returns ErrRequestEnded, logged once, for a change made
+// after the request ended: nothing would ever commit it.
+func (s *Session) endedLocked() error {
+	if !s.ended.Load() {
+		return nil
+	}
+	if !s.endedLogged {
+		s.endedLogged = true
+		s.m.cfg.Logger.ErrorContext(s.ctx, "vishnu: session changed after its request ended; change not saved", "err", ErrRequestEnded)
+	}
+	return ErrRequestEnded
 }
 
 // withLoaded runs fn with the session locked and loaded.
@@ -341,7 +373,7 @@ func (s *Session) put(key string, value any, flash bool) error {
 	if err != nil {
 		return err
 	}
-	return s.withLoaded(func() error {
+	return s.withChangeable(func() error {
 		if err := s.undeliverableLocked(); err != nil {
 			return err
 		}
@@ -370,7 +402,7 @@ func (s *Session) Delete(key string) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.loadLocked() != nil {
+	if s.endedLocked() != nil || s.loadLocked() != nil {
 		return
 	}
 	if _, ok := s.fields[key]; ok {
@@ -386,7 +418,7 @@ func (s *Session) Clear() {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.loadLocked() != nil {
+	if s.endedLocked() != nil || s.loadLocked() != nil {
 		return
 	}
 	keep := make(map[string][]byte, 2)
@@ -460,7 +492,7 @@ func (s *Session) SetTimeout(d time.Duration) error {
 	if d < 0 || (d > 0 && d < time.Second) || d > MaxTimeout {
 		return fmt.Errorf("vishnu: session timeout must be UntilBrowserCloses or between one second and MaxTimeout, got %v", d)
 	}
-	return s.withLoaded(func() error {
+	return s.withChangeable(func() error {
 		if err := s.undeliverableLocked(); err != nil {
 			return err
 		}
@@ -478,7 +510,7 @@ func (s *Session) SetTimeout(d time.Duration) error {
 // be sent, ErrSessionGone when another request destroyed the session, and
 // the store's error when the store fails.
 func (s *Session) Save() error {
-	return s.withLoaded(func() error { return s.commitLocked(true) })
+	return s.withChangeable(func() error { return s.commitLocked(true) })
 }
 
 // Regenerate gives the session a new token, keeping its data, and retires
@@ -493,7 +525,7 @@ func (s *Session) Save() error {
 // retired by a Commit that fails if the record is gone, so that no Destroy
 // can slip in unseen; without one, by a Load and a Delete.
 func (s *Session) Regenerate() error {
-	return s.withLoaded(s.regenerateLocked)
+	return s.withChangeable(s.regenerateLocked)
 }
 
 func (s *Session) regenerateLocked() error {
@@ -602,6 +634,9 @@ func (s *Session) Destroy() error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.endedLocked(); err != nil {
+		return err
+	}
 	if err := s.loadLocked(); err != nil {
 		// The store is down: the logout cannot be recorded, but the
 		// browser drops its cookie all the same.

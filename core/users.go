@@ -56,7 +56,7 @@ func (s *Session) Login(user, label string) error {
 	if user == "" {
 		return errors.New("vishnu: Login needs a user")
 	}
-	return s.withLoaded(func() error {
+	return s.withChangeable(func() error {
 		if err := s.undeliverableLocked(); err != nil {
 			return err
 		}
