@@ -211,15 +211,17 @@ func raceSaveTouch(c *storeT) {
 }
 
 func raceTouchDelete(c *storeT) {
-	const touchers = 8
-	for range raceRounds {
+	// A round is short (it ends soon after its Delete), so it runs more
+	// often, and its Touches back to back: the Delete must land while one
+	// is in flight.
+	const touchers, rounds = 8, 3 * raceRounds
+	for range rounds {
 		id := newID()
 		c.save(id, []byte("to be deleted"), c.longExpiry())
 		var deleted atomic.Bool
 		var touches, late atomic.Int32
 		c.racing(touchers, func(_ int, stop *atomic.Bool) {
 			for after := 0; after < 5 && !stop.Load(); {
-				pause()
 				wasDeleted := deleted.Load()
 				err := c.Touch(c.ctx, id, c.longExpiry())
 				switch {
