@@ -21,7 +21,8 @@
 // stream writer runs after that: a change it makes that would need a new
 // cookie fails with vishnu.ErrHeadersWritten; one that needs none is
 // persisted (with AutoSave) when the request ends, after the writer has
-// returned. An error returned by the handler is rendered by fiber's
+// returned (likewise for a hijack handler, and for fiber's ErrorHandler
+// after a returned error). An error returned by the handler is rendered by fiber's
 // Config.ErrorHandler after the chain; the session cookie goes out with
 // that page.
 //

@@ -87,8 +87,9 @@ func (mw *middleware) handle(c *fiber.Ctx) error {
 	}
 	if h := &c.Context().Response.Header; hasHeaders(h) {
 		// The headers of middleware further out must survive a failure of
-		// the session: copy them now, and make the request's state now.
-		r := mw.newRequest(c)
+		// the session: copy them now, into the request's state, made now
+		// (its session still waits for first use).
+		r := &request{mw: mw, ctx: c.Context(), running: true}
 		r.outer = new(fasthttp.ResponseHeader)
 		h.CopyTo(r.outer)
 		c.Locals(mw.m, r)
@@ -99,33 +100,32 @@ func (mw *middleware) handle(c *fiber.Ctx) error {
 	return mw.serve(c)
 }
 
-// newRequest makes the state of a request whose session is used: the
-// session's store calls get the request's user context as it is now.
-func (mw *middleware) newRequest(c *fiber.Ctx) *request {
-	r := &request{mw: mw, ctx: c.Context(), running: true}
-	r.s = mw.m.Open(c.UserContext(), r)
-	return r
-}
-
 // session returns the request's session, made on first use.
 func (mw *middleware) session(c *fiber.Ctx) *vishnu.Session {
+	var r *request
 	switch v := c.Locals(mw.m).(type) {
 	case *request:
-		return v.s
-	case *mark:
-		r := mw.newRequest(c)
-		r.running = v.running
-		c.Locals(mw.m, r)
-		if !v.running {
-			// First used after the commit point (by fiber's ErrorHandler,
-			// a middleware further out): its commit point is now, so that a
-			// change that needs a cookie fails with ErrHeadersWritten. An
-			// unused session has nothing to commit.
-			_ = mw.m.Commit(r.s)
+		if v.s != nil {
+			return v.s
 		}
-		return r.s
+		r = v
+	case *mark:
+		r = &request{mw: mw, ctx: c.Context(), running: v.running}
+		c.Locals(mw.m, r)
+	default:
+		return nil
 	}
-	return nil
+	// The session's store calls get the request's user context as it is
+	// now.
+	r.s = mw.m.Open(c.UserContext(), r)
+	if !r.running {
+		// First used after the commit point (by fiber's ErrorHandler, a
+		// middleware further out): its commit point is now, so that a
+		// change that needs a cookie fails with ErrHeadersWritten. An
+		// unused session has nothing to commit.
+		_ = mw.m.Commit(r.s)
+	}
+	return r.s
 }
 
 // serve runs the rest of the chain and the commit point.
@@ -145,6 +145,16 @@ func (mw *middleware) serve(c *fiber.Ctx) error {
 	if failure, failed := mw.commit(c); failed {
 		return failure
 	}
+	if ctx := c.Context(); err == nil && !ctx.IsBodyStream() && !ctx.Hijacked() {
+		// Nothing of the request runs after the response is written: it
+		// ends now, before the client has the response, as on net/http.
+		// Otherwise a stream writer, a hijack handler or fiber's
+		// ErrorHandler is still to run, and the request ends when fasthttp
+		// resets its RequestCtx (request.Close).
+		if r, ok := c.Locals(mw.m).(*request); ok {
+			r.end()
+		}
+	}
 	// An error of the handler is rendered by fiber's ErrorHandler after the
 	// chain, on this response: the session cookie that Commit set goes out
 	// with that page.
@@ -161,6 +171,9 @@ func (mw *middleware) commit(c *fiber.Ctx) (failure error, failed bool) {
 		return nil, false
 	}
 	r.running = false
+	if r.s == nil {
+		return nil, false // never used
+	}
 	if err := mw.m.Commit(r.s); err != nil {
 		return r.fail(c, err), true
 	}

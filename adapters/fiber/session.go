@@ -40,7 +40,7 @@ func SessionOf(c *fiber.Ctx, m *vishnu.Manager) *vishnu.Session {
 	case *mark:
 		return v.mw.session(c)
 	case *request:
-		return v.s
+		return v.mw.session(c)
 	}
 	return nil
 }

@@ -111,7 +111,7 @@ func (r *request) end() {
 	ended := r.ended
 	r.ended = true
 	r.mu.Unlock()
-	if !ended {
+	if !ended && r.s != nil {
 		r.mw.m.Finish(r.s)
 	}
 }
