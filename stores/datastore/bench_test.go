@@ -120,3 +120,36 @@ func BenchmarkCleanup(b *testing.B) {
 	}
 	b.ReportMetric(float64(rpcs)/float64(b.N), "RPCs/op")
 }
+
+// BenchmarkAddUserSession adds (replaces) an entry of the index of sessions
+// per user, as Session.Login does.
+func BenchmarkAddUserSession(b *testing.B) {
+	info := vishnu.EncodeRecord(map[string][]byte{"label": []byte("Firefox on Linux"), "at": {0x80, 0xa4, 0xd8, 0x9c, 0x0c}})
+	exp := time.Now().Add(time.Hour)
+	benchOp(b, func(ctx context.Context, s *datastorestore.Store, i int) error {
+		return s.AddUserSession(ctx, "ada", "s", info, exp)
+	})
+}
+
+// BenchmarkUserSessions lists a user with three sessions, as
+// Manager.UserSessions does.
+func BenchmarkUserSessions(b *testing.B) {
+	c, counter := newClient(b)
+	s, _ := newStore(b, c)
+	ctx := context.Background()
+	exp := time.Now().Add(time.Hour)
+	for _, id := range []string{"s1", "s2", "s3"} {
+		if err := s.AddUserSession(ctx, "ada", id, []byte("Firefox on Linux"), exp); err != nil {
+			b.Fatal(err)
+		}
+	}
+	before := counter.snapshot().total()
+	b.ReportAllocs()
+	for b.Loop() {
+		m, err := s.UserSessions(ctx, "ada")
+		if err != nil || len(m) != 3 {
+			b.Fatalf("UserSessions: %d entries, %v; want 3", len(m), err)
+		}
+	}
+	b.ReportMetric(float64(counter.snapshot().total()-before)/float64(b.N), "RPCs/op")
+}
