@@ -414,3 +414,48 @@ func names(failed map[string]string, test string) []string {
 	slices.Sort(s)
 	return s
 }
+
+// TestREADMEListsBrokenImplementations keeps the README's tables of broken
+// stores and harnesses true: a row for each, naming exactly the subtests
+// that catch it (in brackets, those that catch it only when a race goes
+// its way).
+func TestREADMEListsBrokenImplementations(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	row := func(name string) (caught, racy []string, ok bool) {
+		for line := range strings.Lines(doc) {
+			if !strings.HasPrefix(line, "| `"+name+"` |") {
+				continue
+			}
+			cells := strings.Split(strings.TrimSpace(line), " | ")
+			last := strings.TrimSuffix(cells[len(cells)-1], " |")
+			for _, item := range strings.Split(strings.TrimSuffix(last, " (every case)"), ", ") {
+				if r, ok := strings.CutPrefix(item, "("); ok {
+					racy = append(racy, strings.Trim(r, "`)"))
+				} else {
+					caught = append(caught, strings.Trim(item, "`"))
+				}
+			}
+			return caught, racy, true
+		}
+		return nil, nil, false
+	}
+	check := func(name string, wantCaught, wantRacy []string) {
+		caught, racy, ok := row(name)
+		switch {
+		case !ok:
+			t.Errorf("README.md has no row for the broken implementation `%s`", name)
+		case !slices.Equal(caught, wantCaught) || !slices.Equal(racy, wantRacy):
+			t.Errorf("README.md says `%s` is caught by %q (racy %q); the self-test says %q (racy %q)", name, caught, racy, wantCaught, wantRacy)
+		}
+	}
+	for _, b := range brokenStores() {
+		check(b.name, b.caught, b.racy)
+	}
+	for _, b := range brokenAdapters() {
+		check(b.name, b.caught, nil)
+	}
+}
