@@ -11,8 +11,10 @@ var (
 
 	// ErrRequestEnded is returned by a change made to a session after its
 	// request ended (from a goroutine that outlived the handler, say):
-	// nothing would commit it. Delete and Clear, which return nothing, log it.
-	ErrRequestEnded = errors.New("vishnu: the session's request has ended; the change cannot be saved")
+	// nothing would commit it. Delete and Clear, which return nothing, log
+	// it. The headers are gone too, so errors.Is(err, ErrHeadersWritten)
+	// holds for it.
+	ErrRequestEnded error = requestEndedError{}
 
 	// ErrSessionGone is returned by Save when the session was destroyed (or
 	// expired) by the time its changes were committed. The changes are
@@ -31,3 +33,11 @@ var (
 	// nil *Session, which is what FromContext returns outside the middleware.
 	ErrNoSession = errors.New("vishnu: no session in this context; is the middleware installed?")
 )
+
+type requestEndedError struct{}
+
+func (requestEndedError) Error() string {
+	return "vishnu: the session's request has ended; the change cannot be saved"
+}
+
+func (requestEndedError) Is(target error) bool { return target == ErrHeadersWritten }
