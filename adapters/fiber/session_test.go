@@ -177,3 +177,40 @@ func TestReusedRequestCtx(t *testing.T) {
 		t.Errorf("the second session holds %q, want grace", got)
 	}
 }
+
+// TestFirstUseAfterTheChain: a session first used after the commit point,
+// by fiber's ErrorHandler or by a middleware further out once its c.Next()
+// has returned, reads its cookie as any other, also when a middleware in
+// front had set headers (the request's state is then made at once,
+// without its session).
+func TestFirstUseAfterTheChain(t *testing.T) {
+	m := newManager(t, func(c *vishnu.Config) { c.AutoSave = true })
+	app := fiber.New(fiber.Config{
+		DisableStartupMessage: true,
+		ErrorHandler: func(c *fiber.Ctx, err error) error {
+			user, _ := vishnu.Get[string](vishnufiber.Session(c), "user")
+			return c.Status(fiber.StatusTeapot).SendString("user=" + user)
+		},
+	})
+	app.Use(func(c *fiber.Ctx) error {
+		c.Set("X-Frame-Options", "DENY")
+		if err := c.Next(); err != nil {
+			return err
+		}
+		user, _ := vishnu.Get[string](vishnufiber.Session(c), "user")
+		c.Set("X-User", user)
+		return nil
+	})
+	app.Use(vishnufiber.Middleware(m))
+	app.Get("/establish", func(c *fiber.Ctx) error { return vishnufiber.Session(c).Set("user", "ada") })
+	app.Get("/fail", func(c *fiber.Ctx) error { return errors.New("untouched, then failed") })
+	app.Get("/untouched", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	b := newBrowser(t, listen(t, app))
+	b.get("/establish")
+	if r := b.get("/fail"); r.status != fiber.StatusTeapot || r.body != "user=ada" {
+		t.Errorf("fiber's ErrorHandler, first to use the session: status %d, body %q; want 418 and user=ada", r.status, r.body)
+	}
+	if r := b.get("/untouched"); r.header.Get("X-User") != "ada" {
+		t.Errorf("a middleware further out, first to use the session after c.Next(): X-User %q, want ada", r.header.Get("X-User"))
+	}
+}

@@ -105,13 +105,17 @@ func (r *request) Close() error {
 }
 
 // end finishes the session, once. From then on the session reads no
-// cookie: fasthttp is about to reset the request.
+// cookie: fasthttp is about to reset the request. A request whose session
+// was never made has nothing to end (a later first use makes it then).
 func (r *request) end() {
+	if r.s == nil {
+		return
+	}
 	r.mu.Lock()
 	ended := r.ended
 	r.ended = true
 	r.mu.Unlock()
-	if !ended && r.s != nil {
+	if !ended {
 		r.mw.m.Finish(r.s)
 	}
 }
