@@ -98,6 +98,7 @@ func brokenStores() []brokenStore {
 		{losesCommits, "loses-commits", []string{"Committer/ConcurrentKeys", "Committer/ConcurrentDeletes", "Committer/DestroyWins", "Race/CommitSave", "Race/CommitTouch"}, selfTestOptions, allCaps, nil},
 		{resurrects, "resurrects-deleted", []string{"Committer/NoResurrection", "Committer/Replace", "Committer/DestroyWins", "Committer/EmptyChange", "Expiry/CommitDoesNotResurrect"}, selfTestOptions, allCaps, nil},
 		{crosstalk, "crosstalk", []string{"Isolation/Sessions"}, selfTestOptions, allCaps, nil},
+		{likeWildcard, "like-wildcard", []string{"Isolation/Sessions"}, selfTestOptions, allCaps, nil},
 		{hangs, "hangs", []string{"Delete/Idempotent", "Race/SaveDelete"}, selfTestOptions, allCaps, nil},
 		{aliases, "keeps-caller-slice", []string{"RoundTrip/CallerOwnsSlices"}, selfTestOptions, allCaps, nil},
 		{truncates, "truncates-past-limit", []string{"RoundTrip/TooLarge"}, withLimit, allCaps, nil},

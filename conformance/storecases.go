@@ -290,7 +290,7 @@ func isolationCases() []storeCase {
 	return []storeCase{
 		{
 			name: "Sessions",
-			rule: "each id has its own record: no crosstalk, even between ids that differ only in letter case or in one character",
+			rule: "each id has its own record: no crosstalk, even between ids that differ only in letter case or in one character, or by a '_' or '-' (which pattern matching may take for wildcards or separators)",
 			run: func(c *storeT) {
 				base := []byte(newID())
 				base[20] = 'q'
@@ -308,6 +308,16 @@ func isolationCases() []storeCase {
 				c.del(ids[0])
 				for _, id := range ids[1:] {
 					c.wantData(id, []byte("record of "+id), "after Delete of a record with a similar id")
+				}
+				// Base64url ids hold '_' and '-': an id never saved that
+				// has them where a saved one has letters is not that one.
+				for _, ch := range []byte{'_', '-'} {
+					saved := []byte(newID())
+					saved[5], saved[30] = 'z', 'z'
+					c.save(string(saved), []byte("record of "+string(saved)), c.longExpiry())
+					other := append([]byte(nil), saved...)
+					other[5], other[30] = ch, ch
+					c.wantNotFound(string(other), fmt.Sprintf("of an id never saved that differs from a saved one only by %q where that one has 'z'", ch))
 				}
 			},
 		},
