@@ -137,23 +137,22 @@ func (mw *middleware) serve(c *fiber.Ctx) error {
 		// middleware commits on its write. The panic goes on unrecovered,
 		// with its stack intact.
 		if !returned {
-			mw.commit(c)
+			_, _, _ = mw.commit(c)
 		}
 	}()
 	err := c.Next()
 	returned = true
-	if failure, failed := mw.commit(c); failed {
+	r, failure, failed := mw.commit(c)
+	if failed {
 		return failure
 	}
-	if ctx := c.Context(); err == nil && !ctx.IsBodyStream() && !ctx.Hijacked() {
+	if ctx := c.Context(); r != nil && err == nil && !ctx.IsBodyStream() && !ctx.Hijacked() {
 		// Nothing of the request runs after the response is written: it
 		// ends now, before the client has the response, as on net/http.
 		// Otherwise a stream writer, a hijack handler or fiber's
 		// ErrorHandler is still to run, and the request ends when fasthttp
 		// resets its RequestCtx (request.Close).
-		if r, ok := c.Locals(mw.m).(*request); ok {
-			r.end()
-		}
+		r.end()
 	}
 	// An error of the handler is rendered by fiber's ErrorHandler after the
 	// chain, on this response: the session cookie that Commit set goes out
@@ -162,22 +161,23 @@ func (mw *middleware) serve(c *fiber.Ctx) error {
 }
 
 // commit is the commit point: it commits the session if it was used, and
-// marks the chain returned. When the commit fails, the error response has
-// replaced the handler's, and failure is what the chain must return.
-func (mw *middleware) commit(c *fiber.Ctx) (failure error, failed bool) {
-	r, _ := c.Locals(mw.m).(*request)
+// marks the chain returned. It returns the request's state, nil if there
+// is none. When the commit fails, the error response has replaced the
+// handler's, and failure is what the chain must return.
+func (mw *middleware) commit(c *fiber.Ctx) (r *request, failure error, failed bool) {
+	r, _ = c.Locals(mw.m).(*request)
 	if r == nil {
 		c.Locals(mw.m, &mw.returned)
-		return nil, false
+		return nil, nil, false
 	}
 	r.running = false
 	if r.s == nil {
-		return nil, false // never used
+		return r, nil, false // never used
 	}
 	if err := mw.m.Commit(r.s); err != nil {
-		return r.fail(c, err), true
+		return r, r.fail(c, err), true
 	}
-	return nil, false
+	return r, nil, false
 }
 
 // defaultContentType is the Content-Type fasthttp reports for a response
