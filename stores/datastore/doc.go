@@ -18,7 +18,9 @@
 // cookies). It has two properties: "data", the record exactly as Vishnu
 // gives it, unindexed, and "expires", the expiry, an indexed timestamp.
 // The Datastore keeps microseconds: expiries are rounded up to the next
-// one, so that no session expires early.
+// one, so that no session expires early. The index of sessions per user
+// keeps one entity per entry, of kind "SessionUserEntry", under a key of
+// kind "SessionUser" named by the user (see users.go's comment).
 //
 // # Round trips
 //
