@@ -89,6 +89,9 @@ var pathRoutes = []pathRoute{
 	{"stream", 200, "stream", func(c echo.Context) error {
 		return c.Stream(200, "text/plain", strings.NewReader("stream"))
 	}, false},
+	{"file", 200, "file", func(c echo.Context) error {
+		return c.File("testdata/f.txt") // http.ServeContent underneath
+	}, false},
 	{"nocontent", 204, "", func(c echo.Context) error { return c.NoContent(204) }, false},
 	{"redirect", 303, "", func(c echo.Context) error { return c.Redirect(303, "/get") }, false},
 	{"httperror", 418, "{\"message\":\"teapot\"}\n", func(c echo.Context) error { return echo.NewHTTPError(418, "teapot") }, false},
