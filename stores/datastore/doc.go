@@ -20,7 +20,7 @@
 // The Datastore keeps microseconds: expiries are rounded up to the next
 // one, so that no session expires early. The index of sessions per user
 // keeps one entity per entry, of kind "SessionUserEntry", under a key of
-// kind "SessionUser" named by the user (see users.go's comment).
+// kind "SessionUser" named by the user (see [Store.UserSessions]).
 //
 // # Round trips
 //

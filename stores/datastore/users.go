@@ -82,7 +82,12 @@ func (s *Store) RemoveUserSession(ctx context.Context, user, id string) error {
 	return nil
 }
 
-// UserSessions implements vishnu.UserIndex with one ancestor query. Entries
+// UserSessions implements vishnu.UserIndex with one ancestor query. Each
+// entry is an entity of kind "SessionUserEntry" (the store's kind followed
+// by "UserEntry") named by the session's id, under a parent key of kind
+// "SessionUser" named by the user, which groups the user's entries without
+// being written itself; an ancestor query is strongly consistent in every
+// Datastore mode. Entries
 // found expired are left out, and deleted with one Commit more (an error
 // there is not the caller's: Cleanup deletes them later).
 func (s *Store) UserSessions(ctx context.Context, user string) (map[string][]byte, error) {
