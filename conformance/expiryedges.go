@@ -157,7 +157,7 @@ func expiryEdgeChecks() []expiryCheck {
 		},
 		{
 			name: "PastEndsRecord",
-			rule: "an expiry in the past given to Save, Commit or Touch over a live record ends it at once",
+			rule: "an expiry in the past given to Save, Commit or Touch over a live record ends it at once (and a new record saved so is not found)",
 			check: func(c *storeT) {
 				for _, ago := range []time.Duration{2 * c.res(), time.Hour} {
 					past := func() time.Time { return time.Now().Add(-ago) }
@@ -167,6 +167,11 @@ func expiryEdgeChecks() []expiryCheck {
 						c.Errorf("Save over a live record with an expiry %v in the past failed: %v", ago, err)
 					}
 					c.wantNotFound(id, fmt.Sprintf("after a Save over the live record with an expiry %v in the past", ago))
+					fresh := newID()
+					if err := c.Save(c.ctx, fresh, []byte("born expired"), past()); err != nil {
+						c.Errorf("Save of a new record with an expiry %v in the past failed: %v", ago, err)
+					}
+					c.wantNotFound(fresh, fmt.Sprintf("after a Save of a new record with an expiry %v in the past", ago))
 					if _, ok := c.store.(vishnu.Committer); ok {
 						for _, create := range []bool{false, true} {
 							id := newID()
