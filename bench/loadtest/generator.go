@@ -44,6 +44,10 @@ type Options struct {
 	Redis *redis.Client
 	// Flush empties Redis's database (FLUSHDB) before the sessions are made.
 	Flush bool
+	// Monitor, with Redis, is the number of requests of a sample run after
+	// the measured phase under Redis's MONITOR, which tells the commands the
+	// server sent from those run inside scripts. 0: no sample.
+	Monitor int
 }
 
 // Result is one run's figures. Latencies are per request, from writing the
@@ -64,6 +68,13 @@ type Result struct {
 	// (0 without Options.Redis), and RedisByCommand the same per command.
 	RedisCommands  float64            `json:"redis_commands_per_request"`
 	RedisByCommand map[string]float64 `json:"redis_by_command,omitempty"`
+	// RedisSent and RedisInScripts split the commands per request of the
+	// Options.Monitor sample: those the server sent to Redis (each a round
+	// trip, unless pipelined) and those Redis ran inside the scripts they
+	// called. MonitorRequests is the sample's size (0: none).
+	RedisSent       float64 `json:"redis_sent_per_request"`
+	RedisInScripts  float64 `json:"redis_in_scripts_per_request"`
+	MonitorRequests int     `json:"monitor_requests,omitempty"`
 
 	// Writes is the number of increments answered 200, Counted the sum of
 	// the counters read back at the end, and Lost the difference: the
@@ -165,6 +176,11 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if firstErr != nil {
 		return res, firstErr
 	}
+	if o.Monitor > 0 && o.Redis != nil {
+		if err := sample(ctx, conns, cookies, o, &res); err != nil {
+			return res, err
+		}
+	}
 	res.Requests = len(lat)
 	res.Seconds = maxElapsed(ws).Seconds()
 	res.RPS = float64(res.Requests) / res.Seconds
@@ -176,6 +192,35 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 	res.Lost = res.Writes - res.Counted
 	return res, nil
+}
+
+// sample runs o.Monitor more requests of the mix under MONITOR, and adds
+// their increments to res.Writes, so that the final count covers them.
+func sample(ctx context.Context, conns []*conn, cookies []string, o Options, res *Result) error {
+	opts := o.Redis.Options()
+	m, err := startMonitor(opts.Addr, opts.DB)
+	if err != nil {
+		return err
+	}
+	so := o
+	so.Requests, so.Seed = o.Monitor, o.Seed+1
+	ws := measure(ctx, conns, cookies, so)
+	sent, lua, merr := m.stop()
+	n := 0
+	for _, w := range ws {
+		if w.ioErr != nil {
+			return w.ioErr
+		}
+		n += len(w.lat)
+		res.Writes += w.writes
+		res.Errors += w.errors
+	}
+	if merr != nil {
+		return fmt.Errorf("loadtest: MONITOR: %w", merr)
+	}
+	res.MonitorRequests = n
+	res.RedisSent, res.RedisInScripts = float64(sent)/float64(max(1, n)), float64(lua)/float64(max(1, n))
+	return nil
 }
 
 // logIn makes n sessions, spread over the connections, and returns their

@@ -89,24 +89,31 @@ func TestLibraries(t *testing.T) {
 				{Mix: MixReadWrite, Sessions: 40, Conns: 4, Requests: 300},
 				{Mix: MixHot, Conns: 4, Requests: 200},
 			} {
-				o.Addr, o.Duration, o.Redis = srv, 20*time.Second, client
+				o.Addr, o.Duration, o.Redis, o.Monitor = srv, 20*time.Second, client, 100
 				res, err := Run(t.Context(), o)
 				if err != nil {
 					t.Fatalf("%s: %v", o.Mix, err)
 				}
-				t.Logf("%s: %.0f req/s, p50 %.0f µs, p99 %.0f µs, %.2f Redis commands/request %v, lost %d of %d",
-					o.Mix, res.RPS, res.P50us, res.P99us, res.RedisCommands, res.RedisByCommand, res.Lost, res.Writes)
+				t.Logf("%s: %.0f req/s, p50 %.0f µs, p99 %.0f µs, %.2f Redis commands/request %v (sent %.2f, in scripts %.2f), lost %d of %d",
+					o.Mix, res.RPS, res.P50us, res.P99us, res.RedisCommands, res.RedisByCommand, res.RedisSent, res.RedisInScripts, res.Lost, res.Writes)
 				if res.Requests != o.Requests || res.Errors != 0 {
 					t.Errorf("%s: %d requests answered, %d errors (%s); want %d and none", o.Mix, res.Requests, res.Errors, res.FirstError, o.Requests)
 				}
-				if o.Mix == MixHot && res.Writes != o.Requests {
-					t.Errorf("hot: %d writes answered 200, want %d", res.Writes, o.Requests)
+				if o.Mix == MixHot && res.Writes != o.Requests+o.Monitor {
+					t.Errorf("hot: %d writes answered 200, want %d", res.Writes, o.Requests+o.Monitor)
 				}
 				if o.Mix == MixReadWrite && (res.Writes == 0 || res.Writes >= o.Requests/3) {
 					t.Errorf("rw: %d writes of %d requests, want about a tenth", res.Writes, o.Requests)
 				}
 				if res.RedisByCommand["get"] < 1 {
 					t.Errorf("%s: %.2f GETs per request, want at least 1 (every request loads its session)", o.Mix, res.RedisByCommand["get"])
+				}
+				if res.MonitorRequests != o.Monitor || res.RedisSent < 1 {
+					t.Errorf("%s: MONITOR sample of %d requests, %.2f commands sent per request; want %d, at least 1 (a GET)", o.Mix, res.MonitorRequests, res.RedisSent, o.Monitor)
+				}
+				// Vishnu's Redis store commits with a script (one GET and one SET inside).
+				if strings.HasPrefix(lib, "vishnu") && o.Mix == MixHot && res.RedisInScripts < 1 {
+					t.Errorf("hot: %.2f commands per request in scripts, want at least 1", res.RedisInScripts)
 				}
 				if strings.HasPrefix(lib, "vishnu") && res.Lost != 0 {
 					t.Errorf("%s: lost %d of %d writes, want none", o.Mix, res.Lost, res.Writes)

@@ -30,6 +30,8 @@ func main() {
 	in := flag.String("in", "results/latest-benchstat.csv", "benchstat CSV (-col /lib -format csv)")
 	out := flag.String("out", "results/chart.svg", "SVG file to write")
 	md := flag.String("md", "", "Markdown file to write the medians to (optional)")
+	flag.StringVar(&title, "title", title, "the chart's title")
+	flag.StringVar(&subtitle, "subtitle", subtitle, "the line under the title")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("chart: ")
@@ -224,6 +226,12 @@ var colors = map[string]string{
 	"fiber":   "#9c36b5",
 }
 
+// The chart's title and the line under it (-title, -subtitle).
+var (
+	title    = "Time per request, by scenario and library"
+	subtitle = "Median of the runs, log scale: shorter is faster. Labels: median, allocations per request. Grey: the same handler without session middleware."
+)
+
 func colorOf(lib string) string {
 	if c, ok := colors[lib]; ok {
 		return c
@@ -313,8 +321,8 @@ func draw(res *results) []byte {
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	p(`<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="Helvetica, Arial, sans-serif" font-size="13">`, width, height, width, height)
 	p(`<rect width="100%%" height="100%%" fill="#ffffff"/>`)
-	p(`<text x="%d" y="28" font-size="18" font-weight="bold" fill="#212529">Time per request, by scenario and library</text>`, 16)
-	p(`<text x="%d" y="50" fill="#495057">Median of the runs, log scale: shorter is faster. Labels: median, allocations per request. Grey: the same handler without session middleware.</text>`, 16)
+	p(`<text x="%d" y="28" font-size="18" font-weight="bold" fill="#212529">%s</text>`, 16, html.EscapeString(title))
+	p(`<text x="%d" y="50" fill="#495057">%s</text>`, 16, html.EscapeString(subtitle))
 
 	// Grid and axis labels at 1, 2 and 5 of each decade.
 	for d := dlo; d <= dhi; d++ {

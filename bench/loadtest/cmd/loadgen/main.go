@@ -35,6 +35,7 @@ func main() {
 	redisAddr := flag.String("redis", "127.0.0.1:6379", "the Redis the server uses, for INFO commandstats (empty: none)")
 	db := flag.Int("db", 12, "its database, for -flush")
 	flag.BoolVar(&o.Flush, "flush", false, "FLUSHDB before making the sessions")
+	flag.IntVar(&o.Monitor, "monitor", 2000, "requests of a sample under MONITOR after the measured phase, to tell commands sent from those run in scripts (0: none)")
 	report := flag.String("report", "", "print the results in this file (JSON lines) as Markdown, and exit")
 	flag.Parse()
 	log.SetFlags(0)
