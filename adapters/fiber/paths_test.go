@@ -210,3 +210,27 @@ func TestPanicUnderRecover(t *testing.T) {
 		})
 	}
 }
+
+// TestStreamWriterFirstUse: a session first read by the stream writer, on
+// its own goroutine, reads the request's cookie (run with -race).
+func TestStreamWriterFirstUse(t *testing.T) {
+	m := newManager(t, func(c *vishnu.Config) { c.AutoSave = true })
+	app := newApp()
+	app.Use(vishnufiber.Middleware(m))
+	app.Get("/establish", func(c *fiber.Ctx) error { return vishnufiber.Session(c).Set("user", "ada") })
+	app.Get("/read", func(c *fiber.Ctx) error {
+		s := vishnufiber.Session(c) // not read yet
+		c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+			user, _ := vishnu.Get[string](s, "user")
+			_, _ = w.WriteString("user=" + user)
+		})
+		return nil
+	})
+	b := newBrowser(t, listen(t, app))
+	b.get("/establish")
+	for range 20 {
+		if r := b.get("/read"); r.body != "user=ada" {
+			t.Fatalf("a session first read in the stream writer: %q, want user=ada", r.body)
+		}
+	}
+}
