@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -19,18 +20,23 @@ import (
 	"github.com/vishnu-go/vishnu/bench/loadtest"
 )
 
-func main() {
+func main() { os.Exit(run()) }
+
+// run serves until interrupted and returns the exit code, so that the
+// deferred profile is written before the process exits.
+func run() int {
 	lib := flag.String("lib", "vishnu", "library: "+strings.Join(loadtest.Libraries(), ", "))
 	addr := flag.String("addr", "127.0.0.1:0", "address to listen on (loopback)")
 	redisAddr := flag.String("redis", "127.0.0.1:6379", "Redis server")
 	db := flag.Int("db", 12, "Redis database")
 	list := flag.Bool("list", false, "print the libraries, one a line, and exit")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole serving time to this file")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("loadserver: ")
 	if *list {
 		fmt.Println(strings.Join(loadtest.Libraries(), "\n"))
-		return
+		return 0
 	}
 	gin.SetMode(gin.ReleaseMode) // no debug line per route
 
@@ -41,6 +47,19 @@ func main() {
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		log.Fatal(err)
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
 	}
 	fmt.Println("listening", ln.Addr())
 
@@ -57,6 +76,8 @@ func main() {
 		}
 	}
 	if err != nil {
-		log.Fatal(err)
+		log.Print(err)
+		return 1
 	}
+	return 0
 }
