@@ -1,6 +1,7 @@
 package conformance_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -141,4 +142,93 @@ func (w *commitOnWrite) Flush() {
 	if w.before() {
 		http.NewResponseController(w.ResponseWriter).Flush()
 	}
+}
+
+// serveBufferingEvents holds back server-sent events until the handler
+// returns, as a compression middleware that does not know them does.
+func serveBufferingEvents(t *testing.T, m *vishnu.Manager, h conformance.Handler) string {
+	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = h(vishnu.FromContext(r.Context()), conformance.NewRequest(r)).Send(w)
+	})
+	inner := m.Handler(app)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		bw := &eventBuffer{ResponseWriter: w}
+		inner.ServeHTTP(bw, r)
+		_, _ = w.Write(bw.held)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+type eventBuffer struct {
+	http.ResponseWriter
+	held []byte
+}
+
+func (w *eventBuffer) events() bool {
+	return w.Header().Get("Content-Type") == "text/event-stream"
+}
+
+func (w *eventBuffer) Write(p []byte) (int, error) {
+	if w.events() {
+		w.held = append(w.held, p...)
+		return len(p), nil
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+func (w *eventBuffer) Flush() {
+	if !w.events() {
+		http.NewResponseController(w.ResponseWriter).Flush()
+	}
+}
+
+// serveFlushingAround flushes the server's own writer, not the one the
+// session middleware gave the route, so a flush before any write sends the
+// headers without the session's commit.
+func serveFlushingAround(t *testing.T, m *vishnu.Manager, h conformance.Handler) string {
+	type rawKey struct{}
+	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		resp := h(vishnu.FromContext(r.Context()), conformance.NewRequest(r))
+		if resp != nil && resp.FlushFirst {
+			raw := r.Context().Value(rawKey{}).(http.ResponseWriter)
+			_ = http.NewResponseController(raw).Flush() // the mistake
+			resp.FlushFirst = false
+		}
+		_ = resp.Send(w)
+	})
+	inner := m.Handler(app)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		inner.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), rawKey{}, w)))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// serveIgnoringEndCommitError commits on the first write, with its error
+// handled, and at the end of a request that wrote nothing, with its error
+// dropped.
+func serveIgnoringEndCommitError(t *testing.T, m *vishnu.Manager, h conformance.Handler) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := m.Open(r.Context(), vishnu.NewHTTPTransport(w, r))
+		cw := &commitOnWrite{ResponseWriter: w, commit: func() bool {
+			if err := m.Commit(s); err != nil {
+				e := m.ErrorResponse(s, err)
+				for k, v := range e.Header {
+					w.Header()[k] = v
+				}
+				w.WriteHeader(e.Status)
+				_, _ = w.Write(e.Body)
+				return false
+			}
+			return true
+		}}
+		_ = h(s, conformance.NewRequest(r)).Send(cw)
+		if !cw.committed {
+			_ = m.Commit(s) // the mistake
+		}
+		m.Finish(s)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }

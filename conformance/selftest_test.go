@@ -276,6 +276,9 @@ func brokenAdapters() []brokenAdapter {
 		{"ignores-handler-error", []string{"Handler/ReturnsError"}, serveIgnoringHandlerErrors, nil},
 		{"never-finishes", []string{"Stream/LateChange"}, serveWithoutFinish, nil},
 		{"commits-on-write-only", []string{"Handler/Empty"}, serveCommittingOnWrite, nil},
+		{"buffers-events", []string{"Stream/SSE"}, serveBufferingEvents, nil},
+		{"flushes-around-middleware", []string{"Stream/FlushFirst"}, serveFlushingAround, nil},
+		{"ignores-end-commit-error", []string{"StoreDown/CommitFailsLate"}, serveIgnoringEndCommitError, nil},
 		// A correct harness over a store whose empty Commit (the expiry
 		// refresh of a store without Toucher) is a no-op: sliding sessions
 		// expire in the store.
