@@ -5,6 +5,7 @@ import (
 	"io"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -49,7 +50,7 @@ func WriteTable(w io.Writer, results []Result) error {
 			continue
 		}
 		first := groups[order[slices.IndexFunc(order, func(k key) bool { return k.mix == mix })]][0]
-		title := fmt.Sprintf("90%% read / 10%% write over %d sessions (%d connections)", first.Sessions, first.Conns)
+		title := fmt.Sprintf("90%% read / 10%% write over %s sessions (%d connections)", thousands(first.Sessions), first.Conns)
 		if mix == MixHot {
 			title = fmt.Sprintf("100%% write on one hot session (%d connections)", first.Conns)
 		}
@@ -59,6 +60,7 @@ func WriteTable(w io.Writer, results []Result) error {
 		for _, row := range rows {
 			fmt.Fprintln(w, row)
 		}
+		ratios(w, mix, order, groups)
 		fmt.Fprintln(w)
 	}
 	return nil
@@ -119,4 +121,58 @@ func errorCount(rs []Result) string {
 		n += r.Errors
 	}
 	return fmt.Sprint(n)
+}
+
+// thousands formats n with commas: 10,000.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// sameFramework pairs each Vishnu row with the peer on the same framework.
+var sameFramework = map[string]string{
+	"vishnu":       "scs",
+	"vishnu-gin":   "gin-contrib",
+	"vishnu-echo":  "echo-contrib",
+	"vishnu-fiber": "fiber",
+}
+
+// ratios writes, under a mix's table, each Vishnu row's median requests/s
+// divided by the best peer's, and by the peer's on the same framework.
+func ratios[K comparable](w io.Writer, mix Mix, order []K, groups map[K][]Result) {
+	rps := map[string]float64{}
+	var libs []string
+	for _, k := range order {
+		rs := groups[k]
+		if rs[0].Mix != mix {
+			continue
+		}
+		rps[rs[0].Lib] = median(rs, func(r Result) float64 { return r.RPS })
+		libs = append(libs, rs[0].Lib)
+	}
+	best, bestLib := 0.0, ""
+	for _, lib := range libs {
+		if _, ours := sameFramework[lib]; !ours && rps[lib] > best {
+			best, bestLib = rps[lib], lib
+		}
+	}
+	if bestLib == "" {
+		return
+	}
+	var vsBest, vsSame []string
+	for _, lib := range libs {
+		peer, ours := sameFramework[lib]
+		if !ours {
+			continue
+		}
+		vsBest = append(vsBest, fmt.Sprintf("%s %.2f×", lib, rps[lib]/best))
+		if p, ok := rps[peer]; ok && p > 0 {
+			vsSame = append(vsSame, fmt.Sprintf("%s ÷ %s %.2f×", lib, peer, rps[lib]/p))
+		}
+	}
+	fmt.Fprintf(w, "\nRequests/s ÷ the best peer's (%s): %s. On the same framework: %s.\n",
+		bestLib, strings.Join(vsBest, ", "), strings.Join(vsSame, ", "))
 }
