@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	vishnu "github.com/vishnu-go/vishnu/core"
@@ -29,6 +30,9 @@ type faultyStore struct {
 	// commitMu serializes Commit, Touch and Delete for the
 	// saveBypassesCommitLock bug, whose Commit is not atomic by itself.
 	commitMu sync.Mutex
+
+	// slot is the one key slot of the sharedKeySlot bug.
+	slot atomic.Pointer[string]
 
 	// cacheMu and cache are the per-instance read cache of the
 	// perInstanceCache and deleteCacheRace bugs.
@@ -83,6 +87,20 @@ const (
 	perInstanceCache          // each instance caches what it read, invalidated by its own writes only
 	textFieldValues           // Commit keeps field values as text, replacing invalid UTF-8
 	likeWildcard              // Load looks ids up with SQL LIKE, where '_' matches any character
+
+	textData              // Save keeps records as text, replacing invalid UTF-8
+	emptyIsMissing        // an empty record is taken for no record
+	dropsLarge            // records over 64 KiB are dropped without an error
+	missingIsEmpty        // Load of a missing record returns an empty record and no error
+	saveKeepsTail         // Save over a longer record writes in place, leaving its tail
+	tornWrites            // Save writes a record in two steps, seen half-done by a Load
+	touchOnlyShortens     // Touch ignores a later expiry (PEXPIREAT … LT)
+	saveKeepsExpiry       // Save over a live record keeps its expiry (SET … KEEPTTL)
+	createRefused         // Commit with Create true on a missing record returns ErrNotFound
+	deletesIgnored        // Commit ignores Change.Delete
+	touchClears           // Touch writes an empty record with the new expiry
+	sharedKeySlot         // Save passes the key through one slot that every call shares
+	interruptedIsNotFound // a Load interrupted by its context reports "not found"
 )
 
 // window is the gap a non-atomic read-then-write leaves, wide enough for a
@@ -192,10 +210,19 @@ func (s *faultyStore) Load(ctx context.Context, id string) ([]byte, error) {
 			return append([]byte(nil), r.data...), nil
 		}
 	}
+	if s.bug == interruptedIsNotFound {
+		window() // the query runs
+		if ctx.Err() != nil {
+			return nil, vishnu.ErrNotFound // the mistake: no rows, since the query was cut short
+		}
+	}
 	s.b.mu.Lock()
 	r, ok := s.liveLocked(id)
 	s.b.mu.Unlock()
-	if !ok {
+	switch {
+	case !ok && s.bug == missingIsEmpty:
+		return []byte{}, nil
+	case !ok, s.bug == emptyIsMissing && len(r.data) == 0:
 		return nil, vishnu.ErrNotFound
 	}
 	if s.cached() {
@@ -240,12 +267,41 @@ func (s *faultyStore) Save(ctx context.Context, id string, data []byte, expires 
 	switch {
 	case s.bug == truncates && len(data) > s.limit:
 		data = append([]byte(nil), data[:s.limit]...)
+	case s.bug == textData:
+		data = []byte(strings.ToValidUTF8(string(data), "\uFFFD"))
+	case s.bug == dropsLarge && len(data) > 64<<10:
+		return nil
 	case s.bug != aliases:
 		data = append([]byte(nil), data...)
+	}
+	if s.bug == sharedKeySlot {
+		k := id // never written again, so another call may read it
+		s.slot.Store(&k)
+		window()
+		id = *s.slot.Load()
 	}
 	defer s.lockCache()()
 	s.b.mu.Lock()
 	defer s.b.mu.Unlock()
+	old, live := s.liveLocked(id)
+	switch {
+	case s.bug == saveKeepsTail && live && len(old.data) > len(data):
+		data = append(data, old.data[len(data):]...)
+	case s.bug == tornWrites && live:
+		// The first half of the new record over the old one, then the rest.
+		half := append(append([]byte(nil), data[:len(data)/2]...), old.data[min(len(data)/2, len(old.data)):]...)
+		s.b.records[s.key(id)] = faultyRecord{half, old.expires}
+		s.b.mu.Unlock()
+		window()
+		s.b.mu.Lock()
+	}
+	if s.bug == saveKeepsExpiry && live {
+		if cur, ok := s.liveLocked(id); ok {
+			s.b.records[s.key(id)] = faultyRecord{data, cur.expires}
+			s.cachePut(id, s.b.records[s.key(id)], true)
+			return nil
+		}
+	}
 	r := s.putLocked(id, data, expires)
 	s.cachePut(id, r, true)
 	return nil
@@ -295,6 +351,8 @@ func (s *faultyStore) Commit(ctx context.Context, id string, c *vishnu.Change) e
 		c.Replace = false
 	case s.bug == emptyCommitUpserts && empty:
 		c.Create = true
+	case s.bug == deletesIgnored:
+		c.Delete = nil
 	}
 	if s.bug == textFieldValues {
 		c.Set = slices.Clone(c.Set)
@@ -316,6 +374,9 @@ func (s *faultyStore) Commit(ctx context.Context, id string, c *vishnu.Change) e
 	base := cur.data
 	if !live || (s.bug == createOverwrites && c.Create) {
 		base = nil
+	}
+	if !live && s.bug == createRefused {
+		return vishnu.ErrNotFound
 	}
 	rec, err := c.Apply(base)
 	if err != nil {
@@ -365,6 +426,14 @@ func (s *faultyStore) Touch(ctx context.Context, id string, expires time.Time) e
 		} else if !ok && s.bug == touchUpserts {
 			r.data = []byte{}
 		}
+	}
+	switch s.bug {
+	case touchOnlyShortens:
+		if cur, ok := s.liveLocked(id); ok && expires.After(cur.expires) {
+			return nil
+		}
+	case touchClears:
+		r.data = []byte{}
 	}
 	w := s.putLocked(id, r.data, expires)
 	s.cachePut(id, w, true)
