@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/logger"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/vishnu-go/vishnu/conformance"
+	vishnu "github.com/vishnu-go/vishnu/core"
 )
 
 func TestConformance(t *testing.T) {
@@ -35,4 +36,12 @@ func TestConformanceWithMiddlewareAround(t *testing.T) {
 
 func TestConformanceWithMiddlewareInside(t *testing.T) {
 	conformance.TestAdapter(t, serveWith(nil, common), conformance.AdapterOptions{})
+}
+
+// The suite again with the cookie store, whose cookie carries the session
+// data (the request headers the ServeFunc's ReadBufferSize must take).
+func TestConformanceCookieStore(t *testing.T) {
+	conformance.TestAdapter(t, serveWith(nil, nil), conformance.AdapterOptions{
+		NewStore: func(*testing.T) vishnu.Store { return vishnu.NewCookieStore() },
+	})
 }
