@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/timeout"
 	vishnufiber "github.com/vishnu-go/vishnu/adapters/fiber"
 	vishnu "github.com/vishnu-go/vishnu/core"
 )
@@ -170,7 +172,7 @@ func TestStoreFailureThroughFiber(t *testing.T) {
 func TestStoreCallsUseUserContext(t *testing.T) {
 	type key struct{}
 	var got atomic.Value
-	store := &ctxStore{Store: vishnu.NewMemoryStore(), seen: &got}
+	store := &ctxStore{Store: vishnu.NewMemoryStore(), seen: &got, key: key{}}
 	m := newManager(t, func(c *vishnu.Config) { c.Store = store })
 	app := newApp()
 	app.Use(func(c *fiber.Ctx) error {
@@ -191,21 +193,69 @@ func TestStoreCallsUseUserContext(t *testing.T) {
 	if r := b.get("/"); r.status != http.StatusOK || r.body != "" {
 		t.Fatalf("status %d, body %q", r.status, r.body)
 	}
-	ctx, _ := got.Load().(context.Context)
-	if ctx == nil {
+	seen, _ := got.Load().(ctxSeen)
+	if !seen.called {
 		t.Fatal("the store was not called")
 	}
-	if _, ok := ctx.Deadline(); !ok || ctx.Value(key{}) != "request" {
-		t.Errorf("the store's context has no deadline or lacks the request's value: not c.UserContext()")
+	if !seen.deadline || seen.value != "request" {
+		t.Errorf("the store's context (deadline %v, value %v) has no deadline or lacks the request's value: not c.UserContext()", seen.deadline, seen.value)
 	}
 }
 
+// ctxStore records what the context of its last Save had.
 type ctxStore struct {
 	vishnu.Store
 	seen *atomic.Value
+	key  any
+}
+
+type ctxSeen struct {
+	called, deadline bool
+	value            any
 }
 
 func (s *ctxStore) Save(ctx context.Context, id string, data []byte, exp time.Time) error {
-	s.seen.Store(ctx)
+	_, deadline := ctx.Deadline()
+	s.seen.Store(ctxSeen{called: true, deadline: deadline, value: ctx.Value(s.key)})
 	return s.Store.Save(ctx, id, data, exp)
+}
+
+// TestTimeoutMiddleware: fiber's timeout.NewWithContext around a handler
+// cancels its context when the handler returns, before the commit point;
+// the commit does not fail for it, and the deadline bounds the store calls
+// the handler makes.
+func TestTimeoutMiddleware(t *testing.T) {
+	var got atomic.Value
+	store := &ctxStore{Store: vishnu.NewMemoryStore(), seen: &got, key: struct{}{}}
+	m := newManager(t, func(c *vishnu.Config) { c.Store = store; c.AutoSave = true })
+	app := newApp()
+	app.Use(vishnufiber.Middleware(m))
+	app.Get("/set", timeout.NewWithContext(func(c *fiber.Ctx) error {
+		s := vishnufiber.Session(c)
+		if err := s.Set("user", "ada"); err != nil {
+			return err
+		}
+		return s.Save()
+	}, 10*time.Second))
+	app.Get("/autosave", timeout.NewWithContext(func(c *fiber.Ctx) error {
+		return vishnufiber.Session(c).Set("n", 1)
+	}, 10*time.Second))
+	app.Get("/get", func(c *fiber.Ctx) error {
+		user, _ := vishnu.Get[string](vishnufiber.Session(c), "user")
+		n, _ := vishnu.Get[int](vishnufiber.Session(c), "n")
+		return c.SendString(fmt.Sprintf("%s %d", user, n))
+	})
+	b := newBrowser(t, listen(t, app))
+	if r := b.get("/set"); r.status != http.StatusOK {
+		t.Fatalf("Save under a timeout middleware: status %d, body %q", r.status, r.body)
+	}
+	if seen, _ := got.Load().(ctxSeen); !seen.deadline {
+		t.Errorf("the handler's Save did not get the timeout middleware's deadline")
+	}
+	if r := b.get("/autosave"); r.status != http.StatusOK {
+		t.Errorf("an AutoSave change under a timeout middleware, committed after it returned: status %d, body %q", r.status, r.body)
+	}
+	if r := b.get("/get"); r.body != "ada 1" {
+		t.Errorf("the session holds %q, want ada 1", r.body)
+	}
 }

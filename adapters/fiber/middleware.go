@@ -116,8 +116,12 @@ func (mw *middleware) session(c *fiber.Ctx) *vishnu.Session {
 		return nil
 	}
 	// The session's store calls get the request's user context as it is
-	// now.
-	r.s = mw.m.Open(c.UserContext(), r)
+	// now, without its cancellation from the commit point on.
+	r.sctx.ctx = c.UserContext()
+	if !r.running {
+		r.sctx.after.Store(true)
+	}
+	r.s = mw.m.Open(&r.sctx, r)
 	if !r.running {
 		// First used after the commit point (by fiber's ErrorHandler, a
 		// middleware further out): its commit point is now, so that a
@@ -174,6 +178,7 @@ func (mw *middleware) commit(c *fiber.Ctx) (r *request, failure error, failed bo
 	if r.s == nil {
 		return r, nil, false // never used
 	}
+	r.sctx.after.Store(true)
 	if err := mw.m.Commit(r.s); err != nil {
 		return r, r.fail(c, err), true
 	}

@@ -27,6 +27,8 @@ type request struct {
 	// goroutine): the commit point is still to come.
 	running bool
 
+	sctx storeContext // the context of the session's store calls
+
 	// mu guards ctx's request against the end of the request: a session
 	// first used by a stream writer reads its cookie from another
 	// goroutine, and fasthttp resets the request once the response is out.
