@@ -10,8 +10,10 @@
 // The middleware gives each request a *vishnu.Session, reachable with
 // Session (or SessionOf when several managers are used side by side). The
 // session is made when first asked for, so a request that never uses it
-// costs no allocation; its store calls use the request's user context
-// (c.UserContext()) as it is then, deadline included.
+// costs no allocation; the store calls the handler makes use the request's
+// user context (c.UserContext()) as it is then, deadline included, and those
+// from the commit point on the same context without its deadline and
+// cancellation.
 //
 // # Commit point
 //
