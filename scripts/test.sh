@@ -285,8 +285,22 @@ if want lint; then
 fi
 
 # ---- d. the offline install test ---------------------------------------------------
+install_test() {
+	local rc log=$WORK/install-test.log
+	set +o pipefail
+	"$ROOT/scripts/install-test.sh" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	set -o pipefail
+	if ((rc)); then
+		STEP_NOTE=$(sed -n 's/^install-test: FAIL: \(.*\)/\1/p' "$log" | tail -1)
+	else
+		STEP_NOTE=$(sed -n 's/^install-test: app: \([^,]*\) at .*/\1/p' "$log" | head -1)
+	fi
+	return "$rc"
+}
+
 if want install; then
-	step "install test (file:// proxy, go get as a user)" "$ROOT/scripts/install-test.sh"
+	step "install test (file:// proxy, go get as a user)" install_test
 fi
 
 if want services && [[ -n ${VS_DATASTORE_PENDING:-} ]]; then
