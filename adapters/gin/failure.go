@@ -20,11 +20,13 @@ func (w *writer) fail(err error) {
 		h[k] = slices.Clone(v)
 	}
 
-	// The error handler writes past this writer, whose writes now fail; it
-	// is put back afterwards, even if the error handler panics, so that the
+	// The error handler writes past this writer, whose writes now fail.
+	// c.Writer (this writer, or an inner middleware's around it) is put
+	// back afterwards, even if the error handler panics, so that the
 	// handler's later writes get errResponseReplaced.
+	prev := c.Writer
 	c.Writer = w.ResponseWriter
-	defer func() { c.Writer = w }()
+	defer func() { c.Writer = prev }()
 	c.Abort()
 	_ = c.Error(err)
 	c.Status(resp.Status)

@@ -3,6 +3,7 @@ package vishnugin_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -168,5 +169,38 @@ func TestLogoutCookieWithErrorResponse(t *testing.T) {
 	line := r.sessionCookie(m.CookieName())
 	if !strings.Contains(line, "Max-Age=0") && !strings.Contains(strings.ToLower(line), "expires=thu, 01 jan 1970") {
 		t.Errorf("the error response of a failed logout does not expire the cookie: %q", line)
+	}
+}
+
+// TestStoreDownUnderCompression: with gzip outside the session middleware
+// the error response is compressed like any other; with gzip inside, the
+// compressor's headers are the handler's, so the error response goes out
+// plain. Either way the client reads the error body whole.
+func TestStoreDownUnderCompression(t *testing.T) {
+	for _, inside := range []bool{false, true} {
+		m := newManager(t, func(c *vishnu.Config) { c.Store = downStore{} })
+		e := gin.New()
+		if inside {
+			e.Use(vishnugin.Middleware(m), gzipMiddleware)
+		} else {
+			e.Use(gzipMiddleware, vishnugin.Middleware(m))
+		}
+		e.GET("/", func(c *gin.Context) {
+			_ = vishnugin.Session(c).Set("k", "v")
+			c.String(http.StatusOK, "the handler's body")
+		})
+		url := serve(t, e)
+		resp, err := http.Get(url + "/") // the default transport asks for gzip and decodes it
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusInternalServerError || string(body) != "Internal Server Error\n" {
+			t.Errorf("gzip inside %v: got %d %q (%v), want the error response", inside, resp.StatusCode, body, err)
+		}
+		if resp.Uncompressed == inside {
+			t.Errorf("gzip inside %v: the error response compressed on the wire: %v, want %v", inside, resp.Uncompressed, !inside)
+		}
 	}
 }
