@@ -20,7 +20,7 @@ type requestKey struct{}
 // hand the *vishnu.Session to other goroutines. The session belongs to this
 // request only: it must not be kept after the request ends.
 func Session(c *fiber.Ctx) *vishnu.Session {
-	if c == nil {
+	if c == nil || c.Context() == nil { // nil, or released by fiber
 		return nil
 	}
 	if mw, _ := c.Locals(requestKey{}).(*middleware); mw != nil {
@@ -33,7 +33,7 @@ func Session(c *fiber.Ctx) *vishnu.Session {
 // nil when m's middleware did not handle it. Use it when several managers
 // (with different cookie names) are used side by side.
 func SessionOf(c *fiber.Ctx, m *vishnu.Manager) *vishnu.Session {
-	if c == nil || m == nil {
+	if c == nil || c.Context() == nil || m == nil {
 		return nil
 	}
 	switch v := c.Locals(m).(type) {
