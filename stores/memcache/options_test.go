@@ -39,7 +39,7 @@ func TestNewDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.prefix != "vishnu:" || s.maxItemSize != 1<<20 || s.maxRetries != 10 {
+	if s.prefix != "vishnu:" || s.maxItemSize != 1<<20 || s.maxRetries != 50 {
 		t.Fatalf("defaults: prefix %q, max item size %d, max retries %d", s.prefix, s.maxItemSize, s.maxRetries)
 	}
 	for _, opts := range [][]Option{
