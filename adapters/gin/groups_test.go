@@ -1,6 +1,7 @@
 package vishnugin_test
 
 import (
+	"errors"
 	"net/http"
 	"testing"
 
@@ -116,5 +117,47 @@ func TestCopiedContext(t *testing.T) {
 	}
 	if got := get(t, c, url+"/get").body; got != "from a goroutine" {
 		t.Errorf("the session holds %q, want the goroutine's change", got)
+	}
+}
+
+// TestHandleContext: c.HandleContext runs the chain again, session
+// middleware included, and that run answers with its own session. A change
+// the first handler made that needed a cookie cannot be delivered any more:
+// it is an ErrHeadersWritten in c.Errors, not a silent loss.
+func TestHandleContext(t *testing.T) {
+	m := newManager(t, nil)
+	var errs []error
+	e := gin.New()
+	e.Use(func(c *gin.Context) {
+		c.Next()
+		errs = nil
+		for _, err := range c.Errors {
+			errs = append(errs, err.Err)
+		}
+	}, vishnugin.Middleware(m))
+	e.GET("/first", func(c *gin.Context) {
+		_ = vishnugin.Session(c).Set("first", "lost")
+		c.Request.URL.Path = "/second"
+		e.HandleContext(c)
+	})
+	e.GET("/second", func(c *gin.Context) {
+		_ = vishnugin.Session(c).Set("second", "kept")
+		c.String(http.StatusOK, "second")
+	})
+	e.GET("/get", func(c *gin.Context) {
+		first, _ := vishnu.Get[string](vishnugin.Session(c), "first")
+		second, _ := vishnu.Get[string](vishnugin.Session(c), "second")
+		c.String(http.StatusOK, "%s|%s", first, second)
+	})
+	url := serve(t, e)
+	c := newClient(t)
+	if r := get(t, c, url+"/first"); r.body != "second" || r.sessionCookie(m.CookieName()) == "" {
+		t.Fatalf("got %q with cookie %q, want the second handler's answer with its session's cookie", r.body, r.sessionCookie(m.CookieName()))
+	}
+	if len(errs) != 1 || !errors.Is(errs[0], vishnu.ErrHeadersWritten) {
+		t.Errorf("c.Errors = %v, want ErrHeadersWritten for the first handler's undeliverable session", errs)
+	}
+	if got := get(t, c, url+"/get").body; got != "|kept" {
+		t.Errorf("the session holds %q, want only the second handler's change", got)
 	}
 }

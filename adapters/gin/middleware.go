@@ -2,7 +2,9 @@ package vishnugin
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 
 	"github.com/gin-gonic/gin"
 	vishnu "github.com/vishnu-go/vishnu/core"
@@ -59,10 +61,33 @@ func MiddlewareWithOptions(m *vishnu.Manager, opts Options) gin.HandlerFunc {
 // a handler that only recorded an error for an outer middleware to render).
 // Then it commits what can still be committed of later changes.
 func (w *writer) finish() {
-	if !w.committed {
+	switch {
+	case w.committed:
+	case w.ResponseWriter.Written():
+		w.commitBypassed()
+	default:
 		w.commit()
 	}
 	w.m.Finish(w.s)
+}
+
+// commitBypassed commits a session whose response went out past this
+// writer: c.HandleContext puts gin's own writer back in c.Writer and runs
+// the chain again, and that run answers. What needs no cookie is still
+// saved; a cookie, or an error response, can no longer be sent, and that is
+// recorded in c.Errors (for gin.Logger) rather than lost in silence.
+func (w *writer) commitBypassed() {
+	h := w.ResponseWriter.Header()
+	before := slices.Clone(h["Set-Cookie"])
+	w.committed = true
+	err := w.m.Commit(w.s)
+	if err == nil && !slices.Equal(before, h["Set-Cookie"]) {
+		err = vishnu.ErrHeadersWritten
+	}
+	h["Set-Cookie"] = before // as it went out
+	if err != nil {
+		_ = w.c.Error(fmt.Errorf("vishnugin: the response went out past the session middleware (c.HandleContext?): %w", err))
+	}
 }
 
 // release hands the context back as the middleware got it: gin's writer,
