@@ -43,8 +43,9 @@
 //     vishnu.ErrHeadersWritten.
 //
 // A panic that passes through the middleware (middleware.Recover around it)
-// commits nothing, as on net/http: the session stays as it was, and the
-// recovering middleware's page goes out without the session's cookie.
+// commits nothing, as on net/http: the recovering middleware's page goes
+// out without the session's cookie, and only what Save, Regenerate or
+// Destroy wrote to the store before the panic stays written.
 // Recover inside the middleware makes the panic an error page like any
 // other, which commits.
 //
