@@ -279,7 +279,7 @@ lint_modtool() {
 
 if want lint; then
 	step "lint gofmt" lint_gofmt
-	step "lint scripts/modtool: go vet, staticcheck, go test" lint_modtool
+	step "lint modtool (vet, staticcheck, test)" lint_modtool
 	step "lint shellcheck" lint_shellcheck
 	step "lint actionlint" lint_actionlint
 fi
