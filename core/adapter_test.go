@@ -3,6 +3,7 @@ package vishnu_test
 import (
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -107,5 +108,31 @@ func TestErrorResponseForAdapters(t *testing.T) {
 	}
 	if len(next.lines) != 0 {
 		t.Errorf("a failed commit set %v on the response", next.lines)
+	}
+}
+
+// OpenHTTP gives a net/http adapter the session and the context that
+// carries it in one allocation.
+func TestOpenHTTP(t *testing.T) {
+	cfg, _ := testConfig(newClock())
+	m := newManager(t, cfg)
+	r := httptest.NewRequest("GET", "/", nil)
+	w := httptest.NewRecorder()
+	s, ctx := m.OpenHTTP(w, r)
+	if vishnu.FromContext(ctx) != s || m.FromContext(ctx) != s {
+		t.Fatal("the context does not carry the session")
+	}
+	if err := s.Set("user", "ann"); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Commit(s); err != nil {
+		t.Fatal(err)
+	}
+	m.Finish(s)
+	if len(w.Header().Values("Set-Cookie")) != 1 {
+		t.Fatalf("no cookie on the recorder: %v", w.Header())
+	}
+	if n := testing.AllocsPerRun(100, func() { m.OpenHTTP(w, r) }); n != 1 {
+		t.Errorf("OpenHTTP allocates %v times, want 1", n)
 	}
 }

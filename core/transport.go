@@ -1,6 +1,7 @@
 package vishnu
 
 import (
+	"context"
 	"net/http"
 	"net/textproto"
 	"strings"
@@ -47,6 +48,26 @@ type Transport interface {
 // echo) use it.
 func NewHTTPTransport(w http.ResponseWriter, r *http.Request) Transport {
 	return &httpTransport{w: w, r: r}
+}
+
+// OpenHTTP opens the session of a net/http request for an adapter of a
+// framework built on net/http: Open with NewHTTPTransport(w, r), and the
+// context, derived from r's, that carries the session (where FromContext
+// and m.FromContext find it), all in one allocation. The adapter puts the
+// context on the request the handler sees (r.WithContext(ctx)).
+func (m *Manager) OpenHTTP(w http.ResponseWriter, r *http.Request) (*Session, context.Context) {
+	b := new(httpSession)
+	b.ctx = sessionContext{Context: r.Context(), s: &b.s}
+	b.t = httpTransport{w: w, r: r}
+	b.s.init(m, &b.ctx, &b.t)
+	return &b.s, &b.ctx
+}
+
+// httpSession is what OpenHTTP allocates.
+type httpSession struct {
+	s   Session
+	t   httpTransport
+	ctx sessionContext
 }
 
 // httpTransport is the Transport of net/http requests.
