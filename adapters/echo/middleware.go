@@ -1,6 +1,7 @@
 package vishnuecho
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -57,8 +58,9 @@ func MiddlewareWithOptions(m *vishnu.Manager, opts Options) echo.MiddlewareFunc 
 			if h := res.Header(); len(h) > 0 {
 				w.outer = h.Clone()
 			}
-			w.s = m.Open(r.Context(), vishnu.NewHTTPTransport(w, r))
-			rq.r = *r.WithContext(vishnu.NewContext(r.Context(), w.s))
+			var ctx context.Context
+			w.s, ctx = m.OpenHTTP(w, r)
+			rq.r = *r.WithContext(ctx)
 			c.SetRequest(&rq.r)
 			res.Writer = w
 			defer w.unwind() // end does not run when the handler panics
