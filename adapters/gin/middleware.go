@@ -1,6 +1,7 @@
 package vishnugin
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -41,8 +42,9 @@ func MiddlewareWithOptions(m *vishnu.Manager, opts Options) gin.HandlerFunc {
 		if h := w.ResponseWriter.Header(); len(h) > 0 {
 			w.outer = h.Clone()
 		}
-		w.s = m.Open(req.Context(), vishnu.NewHTTPTransport(w.ResponseWriter, req))
-		c.Request = req.WithContext(vishnu.NewContext(req.Context(), w.s))
+		var ctx context.Context
+		w.s, ctx = m.OpenHTTP(w.ResponseWriter, req)
+		c.Request = req.WithContext(ctx)
 		c.Writer = w
 		// On a panic, finish is skipped: the session is not committed (a
 		// handler that crashed half-way leaves its changes unsaved, as
