@@ -26,7 +26,7 @@ const testSecret = "0123456789abcdef0123456789abcdef" // 32 bytes
 func newTestServer(t *testing.T) *httptest.Server {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(t.Output(), nil))
-	m, err := newManager(testSecret, log)
+	m, err := pages.NewManager(testSecret, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,10 +296,10 @@ func TestUntouchedSession(t *testing.T) {
 func TestNewManagerSecret(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
 	var ce *vishnu.ConfigError
-	if _, err := newManager("too short", log); !errors.As(err, &ce) || ce.Field != "Secret" {
+	if _, err := pages.NewManager("too short", log); !errors.As(err, &ce) || ce.Field != "Secret" {
 		t.Errorf("newManager with a 9-byte secret: %v; want a ConfigError on Secret", err)
 	}
-	if _, err := newManager("", log); err != nil {
+	if _, err := pages.NewManager("", log); err != nil {
 		t.Errorf("newManager with no secret (random one): %v", err)
 	}
 	if err := run(t.Context(), "127.0.0.1:0", "too short", log, nil); !errors.As(err, &ce) {

@@ -20,6 +20,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/vishnu-go/vishnu/examples/pages"
 )
 
 func main() {
@@ -39,7 +41,7 @@ func main() {
 // run serves the demo on addr until ctx is done, then shuts down gracefully.
 // ready, when not nil, is told the address listened on (addr may be ":0").
 func run(ctx context.Context, addr, secret string, log *slog.Logger, ready func(net.Addr)) error {
-	m, err := newManager(secret, log)
+	m, err := pages.NewManager(secret, log)
 	if err != nil {
 		return err
 	}

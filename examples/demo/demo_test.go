@@ -25,7 +25,7 @@ const testSecret = "0123456789abcdef0123456789abcdef" // 32 bytes
 // loopback.
 func newTestServer(t *testing.T) *httptest.Server {
 	t.Helper()
-	m, err := newManager(testSecret, slog.New(slog.NewTextHandler(t.Output(), nil)))
+	m, err := pages.NewManager(testSecret, slog.New(slog.NewTextHandler(t.Output(), nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,15 +335,15 @@ func TestUntouchedSession(t *testing.T) {
 
 func TestNewManagerSecret(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
-	_, err := newManager("too short", log)
+	_, err := pages.NewManager("too short", log)
 	var ce *vishnu.ConfigError
 	if !errors.As(err, &ce) || ce.Field != "Secret" {
 		t.Errorf("newManager with a 9-byte secret: %v; want a ConfigError on Secret", err)
 	}
-	if _, err := newManager(testSecret, log); err != nil {
+	if _, err := pages.NewManager(testSecret, log); err != nil {
 		t.Errorf("newManager with a 32-byte secret: %v", err)
 	}
-	if _, err := newManager("", log); err != nil {
+	if _, err := pages.NewManager("", log); err != nil {
 		t.Errorf("newManager with no secret (random one): %v", err)
 	}
 	if err := run(t.Context(), "127.0.0.1:0", "too short", log, nil); !errors.As(err, &ce) {

@@ -20,7 +20,7 @@ import (
 // but records no deletion, so the older flash still in the store comes
 // back on the next request.
 func TestFlashReplacedAndReadInOneRequest(t *testing.T) {
-	m, err := newManager(testSecret, slog.New(slog.DiscardHandler))
+	m, err := pages.NewManager(testSecret, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

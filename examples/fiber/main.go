@@ -18,6 +18,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/vishnu-go/vishnu/examples/pages"
 )
 
 func main() {
@@ -38,7 +40,7 @@ func main() {
 // ready, when not nil, is told the address actually listened on, since addr
 // may ask for any free port (":0").
 func run(ctx context.Context, addr, secret string, log *slog.Logger, ready func(net.Addr)) error {
-	m, err := newManager(secret, log)
+	m, err := pages.NewManager(secret, log)
 	if err != nil {
 		return err
 	}
