@@ -10,8 +10,7 @@ import (
 	vishnu "github.com/vishnu-go/vishnu/core"
 )
 
-// The defaults of a CleanupJob are the Python library's: sessions dormant
-// for a day, 500 per call.
+// The defaults of a CleanupJob: sessions dormant for a day, 500 per call.
 const (
 	// DefaultDormantFor is how long a session must have been expired
 	// before a CleanupJob deletes it, unless WithDormantFor says otherwise.

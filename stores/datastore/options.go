@@ -8,7 +8,7 @@ import (
 
 const (
 	// DefaultKind is the kind of the session entities unless WithKind
-	// sets another. It is the name the Python library's sessions had.
+	// sets another.
 	DefaultKind = "Session"
 
 	// DefaultTimeout bounds each store call unless WithTimeout sets
