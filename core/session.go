@@ -92,6 +92,8 @@ type state struct {
 	// recorded), unless the handler says it answered it (ErrorHandled).
 	failure error
 
+	createdBuf [binary.MaxVarintLen64]byte // holds a new session's creation time
+
 	lateLogged    bool // an undeliverable change was logged
 	unsavedLogged bool // an unsaved change (AutoSave off) was logged
 }
@@ -260,7 +262,7 @@ func createdAt(fields map[string][]byte) time.Time {
 func (s *Session) startNew(now time.Time) {
 	s.hasTok, s.stored, s.isNew, s.stale = false, false, true, false
 	s.payload = nil
-	s.fields = map[string][]byte{fieldCreated: binary.AppendVarint(nil, now.Unix())}
+	s.fields = map[string][]byte{fieldCreated: binary.AppendVarint(s.createdBuf[:0:binary.MaxVarintLen64], now.Unix())}
 	s.pending, s.replace, s.dirty, s.consumed = nil, false, false, nil
 	s.timeout, s.savedTimeout = s.m.cfg.Timeout, s.m.cfg.Timeout
 }

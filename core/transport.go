@@ -76,6 +76,7 @@ type httpTransport struct {
 	r       *http.Request
 	cookies [1]string // room for the usual one cookie value, to save an allocation
 	private [2]string // the usual Vary and Cache-Control values, likewise
+	line    [1]string // the usual single Set-Cookie line, likewise
 }
 
 // Cookies scans the Cookie header lines without splitting them into a list
@@ -103,6 +104,11 @@ func (t *httpTransport) Cookies(name string) []string {
 func (t *httpTransport) SetCookie(name, line string) {
 	h := t.w.Header()
 	old := h["Set-Cookie"]
+	if len(old) == 0 {
+		t.line[0] = line
+		h["Set-Cookie"] = t.line[0:1:1]
+		return
+	}
 	lines := old[:0:0]
 	for _, l := range old {
 		if len(l) <= len(name) || l[len(name)] != '=' || l[:len(name)] != name {
