@@ -35,15 +35,27 @@ type faultyStore struct {
 	slot atomic.Pointer[string]
 
 	// cacheMu and cache are the per-instance read cache of the
-	// perInstanceCache and deleteCacheRace bugs.
-	cacheMu sync.Mutex
-	cache   map[string]faultyRecord
+	// perInstanceCache and deleteCacheRace bugs, and userCache that of
+	// indexPerInstanceCache.
+	cacheMu   sync.Mutex
+	cache     map[string]faultyRecord
+	userCache map[string]map[string]faultyEntry
+
+	// idSlot is the one id slot of the indexSharedIDSlot bug.
+	idSlot atomic.Pointer[string]
 }
 
 // faultyBackend is what instances of a faultyStore share.
 type faultyBackend struct {
 	mu      sync.Mutex
 	records map[string]faultyRecord
+	users   map[string]map[string]faultyEntry // the index of sessions per user
+}
+
+// faultyEntry is an entry of the index of sessions per user.
+type faultyEntry struct {
+	info    []byte
+	expires time.Time
 }
 
 type faultyRecord struct {
@@ -101,6 +113,25 @@ const (
 	touchClears           // Touch writes an empty record with the new expiry
 	sharedKeySlot         // Save passes the key through one slot that every call shares
 	interruptedIsNotFound // a Load interrupted by its context reports "not found"
+
+	// Bugs of the index of sessions per user (withUsers).
+	indexTextInfo             // info is kept as text, invalid UTF-8 replaced
+	indexKeepsCallerSlice     // AddUserSession keeps the caller's slice
+	indexFoldsCase            // user names are compared without regard to case, as a case-insensitive collation does
+	indexPrefixScan           // entries are keys user+":"+id, listed by a scan of the prefix user+":"
+	indexKeepsRemoved         // RemoveUserSession removes nothing
+	indexRemoveAbsentFails    // RemoveUserSession of an absent entry returns an error
+	indexNoneIsNotFound       // UserSessions of a user with no entries returns vishnu.ErrNotFound
+	indexPastAddSkipped       // AddUserSession with an expiry in the past does nothing, leaving a listed entry listed
+	indexIgnoresExpiry        // entries never expire (but an expiry in the past removes one, as the real stores do)
+	indexSubResolutionForever // a lifetime under the resolution (50ms) becomes "no expiry"
+	indexAddKeepsFirst        // AddUserSession of a listed id changes nothing (HSETNX)
+	indexAddKeepsExpiry       // AddUserSession of a listed id replaces its info and keeps its expiry
+	indexLosesAdds            // AddUserSession copies the user's entries, adds one and writes them back, without a lock
+	indexSharedIDSlot         // AddUserSession passes the id through one slot that every call shares
+	indexRemoveRewrites       // RemoveUserSession copies the user's entries, drops one and writes them back, without a lock
+	indexPerInstanceCache     // each instance caches the lists it read, invalidated by its own writes only
+	indexIgnoresContext       // the index ignores its context: a listing cut short reports no entries and no error
 )
 
 // window is the gap a non-atomic read-then-write leaves, wide enough for a
@@ -113,12 +144,15 @@ func window() {
 var errBackendDown = errors.New("faulty: connection refused")
 
 func newFaulty(b bug) *faultyStore {
-	return &faultyStore{bug: b, b: &faultyBackend{records: make(map[string]faultyRecord)}, cache: make(map[string]faultyRecord)}
+	return &faultyStore{
+		bug: b, b: &faultyBackend{records: make(map[string]faultyRecord), users: make(map[string]map[string]faultyEntry)},
+		cache: make(map[string]faultyRecord), userCache: make(map[string]map[string]faultyEntry),
+	}
 }
 
 // twin returns another instance over the same backend.
 func (s *faultyStore) twin() *faultyStore {
-	return &faultyStore{bug: s.bug, limit: s.limit, down: s.down, b: s.b, cache: make(map[string]faultyRecord)}
+	return &faultyStore{bug: s.bug, limit: s.limit, down: s.down, b: s.b, cache: make(map[string]faultyRecord), userCache: make(map[string]map[string]faultyEntry)}
 }
 
 var (
@@ -478,6 +512,7 @@ const (
 	toucherOnly          // Toucher, no Committer, no Cleaner
 	committerOnly        // Committer, no Toucher, no Cleaner
 	plainStore           // Load, Save and Delete only
+	withIndex            // every capability, and the index of sessions per user
 )
 
 type storeOnly struct{ f *faultyStore }
@@ -517,6 +552,8 @@ func show(f *faultyStore, caps capSet) vishnu.Store {
 		return withCommit{storeOnly{f}}
 	case plainStore:
 		return storeOnly{f}
+	case withIndex:
+		return withUsers{f}
 	}
 	return f
 }
@@ -534,6 +571,8 @@ func faultyOf(s vishnu.Store) *faultyStore {
 		return s.f
 	case withCommitTouch:
 		return s.f
+	case withUsers:
+		return s.faultyStore
 	}
 	panic(fmt.Sprintf("not a faulty store: %T", s))
 }
@@ -548,6 +587,7 @@ type netStore struct {
 	addr           string
 	honoursContext bool
 	dialsBlind     bool // dials with its own timeout, deaf to the context
+	indexDeaf      bool // the index calls dial and wait with their own timeouts, deaf to the context
 }
 
 var (
@@ -598,6 +638,27 @@ func (s *netStore) Touch(ctx context.Context, id string, expires time.Time) erro
 }
 func (s *netStore) Cleanup(ctx context.Context, dormantFor time.Duration, limit int) (bool, error) {
 	return false, s.call(ctx)
+}
+
+var _ vishnu.UserIndex = (*netStore)(nil)
+
+func (s *netStore) indexCall(ctx context.Context) error {
+	if s.indexDeaf {
+		deaf := *s
+		deaf.honoursContext, deaf.dialsBlind = false, true
+		return deaf.call(ctx)
+	}
+	return s.call(ctx)
+}
+
+func (s *netStore) AddUserSession(ctx context.Context, user, id string, info []byte, expires time.Time) error {
+	return s.indexCall(ctx)
+}
+func (s *netStore) RemoveUserSession(ctx context.Context, user, id string) error {
+	return s.indexCall(ctx)
+}
+func (s *netStore) UserSessions(ctx context.Context, user string) (map[string][]byte, error) {
+	return nil, s.indexCall(ctx)
 }
 
 // likeMatch reports whether key matches pattern as SQL LIKE does with '_'.

@@ -7,7 +7,7 @@
 // [TestStore] takes a factory and runs every rule of the [vishnu.Store]
 // contract against a fresh store per named subtest, then the rules of each
 // optional capability the store has ([vishnu.Committer], [vishnu.Toucher],
-// [vishnu.Cleaner]). A capability the store lacks is reported as a skipped
+// [vishnu.Cleaner], [vishnu.UserIndex]). A capability the store lacks is reported as a skipped
 // "not-provided" subtest, so the test output says which guarantees the store
 // does not give. A store call that never returns fails its subtest after
 // [StoreOptions.Watchdog] instead of hanging the run. Every failure message

@@ -29,6 +29,10 @@ func storeSuiteCases() []suiteCase {
 			for _, c := range unavailableCalls() {
 				out = append(out, suiteCase{"Unresponsive/" + c.name, unresponsiveRule})
 			}
+		case "UserIndex":
+			for _, c := range userCases() {
+				out = append(out, suiteCase{"UserIndex/" + c.name, c.rule})
+			}
 		case "Instances":
 			for _, c := range instanceCases() {
 				out = append(out, suiteCase{"Instances/" + c.name, c.rule})

@@ -64,6 +64,8 @@ func capsOf(s vishnu.Store) capSet {
 		return committerOnly
 	case withCommitTouch:
 		return noCleaner
+	case withUsers:
+		return withIndex
 	}
 	return allCaps
 }
@@ -91,6 +93,11 @@ func brokenStores() []brokenStore {
 	hung := with(func(o *conformance.StoreOptions) { o.NewUnresponsive = unresponsive(false, false) })
 	dialsBlind := with(func(o *conformance.StoreOptions) { o.NewUnresponsive = unresponsive(true, true) })
 	native := with(func(o *conformance.StoreOptions) { o.Expiry = conformance.BackendExpires })
+	indexDeaf := with(func(o *conformance.StoreOptions) {
+		o.NewUnresponsive = func(_ *testing.T, addr string) vishnu.Store {
+			return &netStore{addr: addr, honoursContext: true, indexDeaf: true}
+		}
+	})
 	return []brokenStore{
 		{ignoresExpiry, "ignores-expiry", []string{"Expiry/Honoured", "Expiry/SaveSetsExpiry", "Expiry/CommitSetsExpiry", "Expiry/CommitDoesNotResurrect", "Expiry/TouchSetsExpiry", "Expiry/TouchDoesNotResurrect", "Expiry/UnderResolution", "Expiry/PastEndsRecord", "Expiry/CommitMovesExpiry", "Cleaner/RemovesExpiredKeepsLive", "Cleaner/Limit", "Cleaner/DormantFor", "Cleaner/Finished"}, selfTestOptions, allCaps, nil},
 		{errorsAsNotFound, "errors-as-not-found", []string{"Context/Cancelled", "Context/DeadlineExceeded", "Unavailable/Load", "Unavailable/Save", "Unavailable/Delete", "Unavailable/Commit", "Unavailable/Touch", "Unavailable/Cleanup"}, withDown, allCaps, []string{"Context/CancelDuringCall"}},
@@ -151,6 +158,25 @@ func brokenStores() []brokenStore {
 		// A backend that hangs.
 		{noBug, "hung-ignores-context", []string{"Unresponsive/Load", "Unresponsive/Save", "Unresponsive/Delete", "Unresponsive/Commit", "Unresponsive/Touch", "Unresponsive/Cleanup"}, hung, allCaps, nil},
 		{noBug, "hung-dial-ignores-context", []string{"Unresponsive/Load", "Unresponsive/Save", "Unresponsive/Delete", "Unresponsive/Commit", "Unresponsive/Touch", "Unresponsive/Cleanup"}, dialsBlind, allCaps, nil},
+		// The index of sessions per user.
+		{indexTextInfo, "index-text-info", []string{"UserIndex/RoundTrip"}, selfTestOptions, withIndex, nil},
+		{indexKeepsCallerSlice, "index-keeps-caller-slice", []string{"UserIndex/RoundTrip"}, selfTestOptions, withIndex, nil},
+		{indexFoldsCase, "index-folds-case", []string{"UserIndex/Isolation"}, selfTestOptions, withIndex, nil},
+		{indexPrefixScan, "index-prefix-scan", []string{"UserIndex/Isolation"}, selfTestOptions, withIndex, nil},
+		{indexKeepsRemoved, "index-keeps-removed", []string{"UserIndex/Remove", "UserIndex/NoEntries", "UserIndex/ConcurrentAddRemove", "UserIndex/Instances"}, withSecond, withIndex, nil},
+		{indexRemoveAbsentFails, "index-remove-absent-fails", []string{"UserIndex/Remove"}, selfTestOptions, withIndex, nil},
+		{indexNoneIsNotFound, "index-none-is-not-found", []string{"UserIndex/NoEntries"}, selfTestOptions, withIndex, nil},
+		{indexPastAddSkipped, "index-past-add-skipped", []string{"UserIndex/PastExpiry"}, selfTestOptions, withIndex, nil},
+		{indexIgnoresExpiry, "index-ignores-expiry", []string{"Expiry/UserEntries", "Expiry/UserEntryReAdded"}, selfTestOptions, withIndex, nil},
+		{indexSubResolutionForever, "index-sub-resolution-never-expires", []string{"Expiry/UserEntries"}, selfTestOptions, withIndex, nil},
+		{indexAddKeepsFirst, "index-add-keeps-first", []string{"Expiry/UserEntryReAdded"}, selfTestOptions, withIndex, nil},
+		{indexAddKeepsExpiry, "index-add-keeps-expiry", []string{"Expiry/UserEntryReAdded"}, selfTestOptions, withIndex, nil},
+		{indexLosesAdds, "index-loses-adds", []string{"UserIndex/ConcurrentAdds"}, selfTestOptions, withIndex, []string{"UserIndex/ConcurrentAddRemove"}},
+		{indexSharedIDSlot, "index-shared-id-slot", []string{"UserIndex/ConcurrentAdds"}, selfTestOptions, withIndex, nil},
+		{indexRemoveRewrites, "index-remove-rewrites", []string{"UserIndex/ConcurrentAddRemove"}, selfTestOptions, withIndex, nil},
+		{indexPerInstanceCache, "index-per-instance-cache", []string{"UserIndex/Instances"}, withSecond, withIndex, nil},
+		{indexIgnoresContext, "index-ignores-context", []string{"UserIndex/Context"}, selfTestOptions, withIndex, nil},
+		{noBug, "index-hung-ignores-context", []string{"UserIndex/Unresponsive"}, indexDeaf, withIndex, nil},
 	}
 }
 
@@ -162,7 +188,7 @@ func TestBrokenStoreChild(t *testing.T) {
 		t.Skip("run by TestSuiteCatchesBrokenStores in a child process")
 	}
 	if name == "correct" {
-		conformance.TestStore(t, func(*testing.T) vishnu.Store { return newFaulty(noBug) }, correctOptions)
+		conformance.TestStore(t, func(*testing.T) vishnu.Store { return show(newFaulty(noBug), withIndex) }, correctOptions)
 		return
 	}
 	for _, b := range brokenStores() {
@@ -253,6 +279,7 @@ func TestSuiteReportsMissingGuarantees(t *testing.T) {
 	for _, skip := range []string{
 		"Store/Committer/not-provided", "Store/Toucher/not-provided", "Store/Cleaner/not-provided",
 		"Store/Unavailable/not-provided", "Store/Unresponsive/not-provided", "Store/Instances/not-provided",
+		"Store/UserIndex/not-provided", "Store/Expiry/UserEntries", "Store/Expiry/UserEntryReAdded",
 		"Store/Race/CommitSave", "Store/Race/CommitTouch", "Store/Race/SaveTouch", "Store/Race/TouchDelete",
 		"Adapter/Concurrent/Writers",
 	} {
@@ -262,6 +289,7 @@ func TestSuiteReportsMissingGuarantees(t *testing.T) {
 	}
 	for _, reason := range []string{
 		"the store is not a vishnu.Toucher: expiry refreshes rewrite the whole record",
+		"the store is not a vishnu.UserIndex: it keeps no index of sessions per user",
 		"StoreOptions.NewSecondInstance is not set",
 		"not provided: the store is not a vishnu.Committer",
 	} {

@@ -178,12 +178,17 @@ const (
 	capCommitter capability = 1 << iota
 	capToucher
 	capCleaner
+	capUserIndex
 )
+
+// allCapabilities lists every capability, in the order the suite reports
+// them.
+var allCapabilities = []capability{capCommitter, capToucher, capCleaner, capUserIndex}
 
 func (c capability) String() string {
 	if c&(c-1) != 0 { // more than one
 		s := ""
-		for _, x := range []capability{capCommitter, capToucher, capCleaner} {
+		for _, x := range allCapabilities {
 			if c&x != 0 {
 				if s != "" {
 					s += " and a "
@@ -200,6 +205,8 @@ func (c capability) String() string {
 		return "vishnu.Toucher"
 	case capCleaner:
 		return "vishnu.Cleaner"
+	case capUserIndex:
+		return "vishnu.UserIndex"
 	}
 	return "capability"
 }
@@ -213,6 +220,8 @@ func (c capability) lacking() string {
 		return "expiry refreshes rewrite the whole record"
 	case capCleaner:
 		return "expired records must be removed by the backend itself (native TTL)"
+	case capUserIndex:
+		return "it keeps no index of sessions per user, so Session.Login, Manager.UserSessions and EndUserSessions return vishnu.ErrNoUserIndex"
 	}
 	return ""
 }
@@ -230,6 +239,9 @@ func capabilitiesOf(s vishnu.Store) capabilities {
 	if _, ok := s.(vishnu.Cleaner); ok {
 		c |= capabilities(capCleaner)
 	}
+	if _, ok := s.(vishnu.UserIndex); ok {
+		c |= capabilities(capUserIndex)
+	}
 	return c
 }
 
@@ -238,7 +250,7 @@ func (c capabilities) has(x capability) bool { return capability(c)&x == x }
 
 func (c capabilities) String() string {
 	s := ""
-	for _, x := range []capability{capCommitter, capToucher, capCleaner} {
+	for _, x := range allCapabilities {
 		if s != "" {
 			s += ", "
 		}

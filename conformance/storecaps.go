@@ -72,7 +72,7 @@ func (c *storeT) shortExpiry() time.Time { return time.Now().Add(2 * c.res()) }
 func expiryChecks() []expiryCheck {
 	// The check of NotEarly is the only one that must run before a given
 	// time, so it comes first; its setup runs last.
-	return slices.Concat(notEarlyChecks(), basicExpiryChecks(), expiryEdgeChecks())
+	return slices.Concat(notEarlyChecks(), basicExpiryChecks(), expiryEdgeChecks(), userIndexExpiryChecks())
 }
 
 func basicExpiryChecks() []expiryCheck {

@@ -33,6 +33,7 @@ func storeGroups() []storeGroup {
 		{name: "Toucher", needs: capToucher, cases: toucherCases()},
 		{name: "Race", cases: raceCases()},
 		{name: "Cleaner", needs: capCleaner, cases: cleanerCases()},
+		{name: "UserIndex", needs: capUserIndex, run: runUserIndex},
 	}
 }
 
