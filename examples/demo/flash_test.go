@@ -9,6 +9,7 @@ import (
 
 	vishnu "github.com/vishnu-go/vishnu/core"
 	"github.com/vishnu-go/vishnu/examples/pages"
+	"github.com/vishnu-go/vishnu/examples/pages/pagestest"
 )
 
 // A flash that replaces an unread one and is read in the same request (a
@@ -20,7 +21,7 @@ import (
 // but records no deletion, so the older flash still in the store comes
 // back on the next request.
 func TestFlashReplacedAndReadInOneRequest(t *testing.T) {
-	m, err := pages.NewManager(testSecret, slog.New(slog.DiscardHandler))
+	m, err := pages.NewManager(pagestest.Secret, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,10 +42,10 @@ func TestFlashReplacedAndReadInOneRequest(t *testing.T) {
 		io.WriteString(w, msg)
 	})))
 	defer srv.Close()
-	b := newBrowser(t, srv)
+	b := pagestest.NewBrowser(t, srv.URL)
 	get := func(path string) string {
 		t.Helper()
-		resp := b.do(b.request(http.MethodGet, path, nil))
+		resp := b.Do(b.Request(http.MethodGet, path, nil))
 		defer resp.Body.Close()
 		body, err := io.ReadAll(resp.Body)
 		if err != nil {

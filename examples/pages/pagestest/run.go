@@ -1,0 +1,108 @@
+package pagestest
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	vishnu "github.com/vishnu-go/vishnu/core"
+)
+
+// Secret is a 32-byte session secret for the apps under test.
+const Secret = "0123456789abcdef0123456789abcdef"
+
+// RunFunc is an app's run, what its main calls: it serves on addr until
+// ctx is done, then shuts down gracefully; ready, when not nil, is told the
+// address listened on.
+type RunFunc func(ctx context.Context, addr, secret string, log *slog.Logger, ready func(net.Addr)) error
+
+// StartRun returns a Start that runs the app as main does (run, on a
+// loopback port, with Secret) and stops it with t.Cleanup, expecting a
+// clean shutdown.
+func StartRun(run RunFunc) Start {
+	return func(t *testing.T) string {
+		t.Helper()
+		ctx, cancel := context.WithCancel(context.Background())
+		addrs := make(chan net.Addr, 1)
+		done := make(chan error, 1)
+		log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+		go func() { done <- run(ctx, "127.0.0.1:0", Secret, log, func(a net.Addr) { addrs <- a }) }()
+		var addr net.Addr
+		select {
+		case addr = <-addrs:
+		case err := <-done:
+			cancel()
+			t.Fatalf("run returned before listening: %v", err)
+		case <-time.After(10 * time.Second):
+			cancel()
+			t.Fatal("run did not start listening")
+		}
+		t.Cleanup(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("run after shutdown: %v", err)
+				}
+			case <-time.After(15 * time.Second):
+				t.Error("run did not shut down")
+			}
+		})
+		return "http://" + addr.String()
+	}
+}
+
+// Run checks an app's run: a short secret is the constructor's error, and
+// with a random secret it starts on a free port, answers, and stops
+// cleanly when ctx is done.
+func Run(t *testing.T, run RunFunc) {
+	t.Helper()
+	var ce *vishnu.ConfigError
+	if err := run(t.Context(), "127.0.0.1:0", "too short", slog.New(slog.DiscardHandler), nil); !errors.As(err, &ce) {
+		t.Errorf("run with a short secret: %v; want the constructor's error", err)
+	}
+
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	addrs := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, "127.0.0.1:0", "", slog.New(slog.NewTextHandler(t.Output(), nil)), func(a net.Addr) { addrs <- a })
+	}()
+	var addr net.Addr
+	select {
+	case addr = <-addrs:
+	case err := <-done:
+		t.Fatalf("run returned before listening: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not start listening")
+	}
+
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Get("http://" + addr.String() + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `id="visits">1<`) || SessionCookie(resp) == nil {
+		t.Errorf("GET /: %s, cookie %v\n%s", resp.Status, SessionCookie(resp), body)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run after shutdown: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("run did not shut down")
+	}
+}
