@@ -1,32 +1,22 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
-	"strings"
 	"testing"
-	"time"
 
-	vishnu "github.com/vishnu-go/vishnu/core"
 	"github.com/vishnu-go/vishnu/examples/pages"
+	"github.com/vishnu-go/vishnu/examples/pages/pagestest"
 )
 
-const testSecret = "0123456789abcdef0123456789abcdef" // 32 bytes
-
 // newTestServer serves the demo, configured as main configures it, over
-// loopback.
-func newTestServer(t *testing.T) *httptest.Server {
+// loopback, and returns its URL.
+func newTestServer(t *testing.T) string {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(t.Output(), nil))
-	m, err := pages.NewManager(testSecret, log)
+	m, err := pages.NewManager(pagestest.Secret, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,310 +26,61 @@ func newTestServer(t *testing.T) *httptest.Server {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return srv
+	return srv.URL
 }
 
-// browser is a real http.Client with a cookie jar that does not follow
-// redirects, so that each response can be looked at.
-type browser struct {
-	t    *testing.T
-	base *url.URL
-	jar  *cookiejar.Jar
-	c    *http.Client
+// TestStories walks the app through the stories every example app passes.
+func TestStories(t *testing.T) { pagestest.All(t, newTestServer) }
+
+// run, main's server, refuses a short secret, starts on a free port,
+// answers, and stops cleanly.
+func TestRun(t *testing.T) { pagestest.Run(t, run) }
+
+// account requests the guarded page and returns its status, Location and
+// body.
+func account(b *pagestest.Browser) (int, string, string) {
+	b.T.Helper()
+	p := b.Get("/account")
+	return p.Resp.StatusCode, p.Resp.Header.Get("Location"), p.Body
 }
 
-func newBrowser(t *testing.T, srv *httptest.Server) *browser {
-	t.Helper()
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, _ := url.Parse(srv.URL)
-	return &browser{t: t, base: base, jar: jar, c: &http.Client{Jar: jar, Timeout: 10 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-}
+// TestAccountGuard walks the guarded account page through a visit: closed
+// before login, open after it and only to the logged-in cookie, closed
+// again after logout, also to a copy of the logged-out cookie. Looking at
+// it does not count as a visit.
+func TestAccountGuard(t *testing.T) {
+	base := newTestServer(t)
+	b := pagestest.NewBrowser(t, base)
 
-func (b *browser) do(req *http.Request) *http.Response {
-	b.t.Helper()
-	resp, err := b.c.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return resp
-}
-
-func (b *browser) request(method, path string, form url.Values) *http.Request {
-	b.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, b.base.JoinPath(path).String(), body)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	return req
-}
-
-// page is a page as the browser got it.
-type page struct {
-	body string
-	resp *http.Response
-}
-
-func (b *browser) get(path string) page {
-	b.t.Helper()
-	resp := b.do(b.request(http.MethodGet, path, nil))
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return page{body: string(body), resp: resp}
-}
-
-func (b *browser) home() page {
-	b.t.Helper()
-	p := b.get("/")
-	if p.resp.StatusCode != http.StatusOK {
-		b.t.Fatalf("GET /: %s\n%s", p.resp.Status, p.body)
-	}
-	return p
-}
-
-// post submits a form as a browser on the page's own origin does, and
-// expects the redirect to the home page.
-func (b *browser) post(path string, form url.Values) *http.Response {
-	b.t.Helper()
-	req := b.request(http.MethodPost, path, form)
-	req.Header.Set("Origin", b.base.Scheme+"://"+b.base.Host)
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	resp := b.do(req)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
-		b.t.Fatalf("POST %s: %s, Location %q; want 303 to /", path, resp.Status, resp.Header.Get("Location"))
-	}
-	return resp
-}
-
-func (b *browser) cookie() string {
-	for _, c := range b.jar.Cookies(b.base) {
-		if c.Name == "vishnu" {
-			return c.Value
-		}
-	}
-	return ""
-}
-
-func (b *browser) setCookie(value string) {
-	b.jar.SetCookies(b.base, []*http.Cookie{{Name: "vishnu", Value: value, Path: "/"}})
-}
-
-func sessionCookie(resp *http.Response) *http.Cookie {
-	for _, c := range resp.Cookies() {
-		if c.Name == "vishnu" {
-			return c
-		}
-	}
-	return nil
-}
-
-var fieldRE = regexp.MustCompile(`id="([a-z-]+)"[^>]*>([^<]*)<`)
-
-func (p page) field(id string) string {
-	for _, m := range fieldRE.FindAllStringSubmatch(p.body, -1) {
-		if m[1] == id {
-			return m[2]
-		}
-	}
-	return ""
-}
-
-func expect(t *testing.T, p page, want map[string]string) {
-	t.Helper()
-	for id, w := range want {
-		if got := p.field(id); got != w {
-			t.Errorf("%s = %q, want %q", id, got, w)
-		}
-	}
-}
-
-// account requests the guarded page and returns its status and body.
-func (b *browser) account() (int, string, string) {
-	b.t.Helper()
-	p := b.get("/account")
-	return p.resp.StatusCode, p.resp.Header.Get("Location"), p.body
-}
-
-// TestStory walks the demo as a visitor does: visits, the guarded account
-// page, login, the welcome flash, logout, and what a planted or stolen
-// cookie is worth at each step.
-func TestStory(t *testing.T) {
-	srv := newTestServer(t)
-	b := newBrowser(t, srv)
-
-	p := b.home()
-	expect(t, p, map[string]string{"visits": "1", "is-new": "yes, started by this request",
-		"timeout": "20 minutes", "user": "not logged in", "flash": ""})
-	c := sessionCookie(p.resp)
-	if c == nil || c.MaxAge < 19*60 || c.MaxAge > 20*60 || !c.HttpOnly || c.Secure || c.SameSite != http.SameSiteLaxMode {
-		t.Fatalf("first visit's cookie = %v; want HttpOnly, not Secure, SameSite=Lax, Max-Age about 20 minutes", c)
-	}
-	expect(t, b.home(), map[string]string{"visits": "2", "is-new": "no"})
-	if status, loc, _ := b.account(); status != http.StatusSeeOther || loc != "/" {
+	pagestest.Expect(t, b.Home(), map[string]string{"visits": "1"})
+	if status, loc, _ := account(b); status != http.StatusSeeOther || loc != "/" {
 		t.Fatalf("the account page before login: %d to %q; want 303 to /", status, loc)
 	}
 
-	preLogin := b.cookie()
-	resp := b.post("/login", url.Values{"username": {"alice"}})
-	if c = sessionCookie(resp); c == nil || c.Value == preLogin {
-		t.Fatalf("login sets cookie %v; want a new value (regenerated)", c)
-	}
-	if c.MaxAge != 0 || !c.Expires.IsZero() {
-		t.Errorf("login without remember me: Max-Age %d, Expires %v; want a browser-session cookie", c.MaxAge, c.Expires)
-	}
-	expect(t, b.home(), map[string]string{"flash": "Welcome, alice", "user": "alice", "visits": "3",
-		"is-new": "no", "timeout": "until the browser closes"})
-	expect(t, b.home(), map[string]string{"flash": "", "user": "alice", "visits": "4"})
-	if status, _, body := b.account(); status != http.StatusOK || body != "The account of alice.\n" {
+	preLogin := b.Cookie()
+	b.Post("/login", url.Values{"username": {"alice"}})
+	pagestest.Expect(t, b.Home(), map[string]string{"user": "alice", "visits": "2"})
+	if status, _, body := account(b); status != http.StatusOK || body != "The account of alice.\n" {
 		t.Fatalf("the account page after login: %d %q", status, body)
 	}
 
 	// Session fixation: the pre-login cookie is worth nothing after login.
-	attacker := newBrowser(t, srv)
-	attacker.setCookie(preLogin)
-	expect(t, attacker.home(), map[string]string{"user": "not logged in", "visits": "1"})
-	if status, _, _ := attacker.account(); status != http.StatusSeeOther {
+	attacker := pagestest.NewBrowser(t, base)
+	attacker.SetCookie(preLogin)
+	if status, _, _ := account(attacker); status != http.StatusSeeOther {
 		t.Errorf("the planted cookie opens the account page: %d", status)
 	}
 
-	loggedIn := b.cookie()
-	b.post("/logout", nil)
-	if b.cookie() == loggedIn {
-		t.Fatal("the jar still holds the logged-in cookie after logout")
-	}
-	expect(t, b.home(), map[string]string{"flash": "Logged out", "user": "not logged in", "visits": "1", "timeout": "20 minutes"})
-	if status, _, _ := b.account(); status != http.StatusSeeOther {
+	loggedIn := b.Cookie()
+	b.Post("/logout", nil)
+	if status, _, _ := account(b); status != http.StatusSeeOther {
 		t.Errorf("the account page after logout: %d, want 303", status)
 	}
 
-	thief := newBrowser(t, srv)
-	thief.setCookie(loggedIn)
-	if status, _, _ := thief.account(); status != http.StatusSeeOther {
+	thief := pagestest.NewBrowser(t, base)
+	thief.SetCookie(loggedIn)
+	if status, _, _ := account(thief); status != http.StatusSeeOther {
 		t.Errorf("a copy of the logged-out cookie opens the account page: %d", status)
 	}
-	expect(t, thief.home(), map[string]string{"user": "not logged in", "visits": "1"})
-}
-
-func TestRememberMe(t *testing.T) {
-	b := newBrowser(t, newTestServer(t))
-	b.home()
-	start := time.Now()
-	c := sessionCookie(b.post("/login", url.Values{"username": {"bob"}, "remember": {"1"}}))
-	const want = int(pages.RememberFor / time.Second)
-	if c == nil || c.MaxAge < want-60 || c.MaxAge > want {
-		t.Fatalf("login with remember me sets cookie %v; want Max-Age about %d (30 days)", c, want)
-	}
-	if d := c.Expires.Sub(start.Add(pages.RememberFor)); d < -time.Minute || d > time.Minute {
-		t.Errorf("cookie Expires %v is %v away from 30 days from now", c.Expires, d)
-	}
-	expect(t, b.home(), map[string]string{"user": "bob", "timeout": "30 days", "flash": "Welcome, bob"})
-
-	if c = sessionCookie(b.post("/login", url.Values{"username": {"bob"}})); c == nil || c.MaxAge != 0 || !c.Expires.IsZero() {
-		t.Fatalf("second login without remember me sets cookie %v; want one without Max-Age or Expires", c)
-	}
-	expect(t, b.home(), map[string]string{"user": "bob", "timeout": "until the browser closes"})
-	b.post("/logout", nil)
-	expect(t, b.home(), map[string]string{"user": "not logged in", "timeout": "20 minutes"})
-}
-
-func TestLoginNeedsAName(t *testing.T) {
-	b := newBrowser(t, newTestServer(t))
-	for _, name := range []string{"", "   ", strings.Repeat("x", pages.MaxNameLen+1)} {
-		b.post("/login", url.Values{"username": {name}})
-		expect(t, b.home(), map[string]string{"user": "not logged in", "flash": "Please enter a name (1 to 64 characters)."})
-	}
-	b.post("/login", url.Values{"username": {"  <b>Zoë</b> "}})
-	p := b.home()
-	expect(t, p, map[string]string{"user": "&lt;b&gt;Zoë&lt;/b&gt;"})
-	if strings.Contains(p.body, "<b>Zoë") {
-		t.Error("the user name reaches the page unescaped")
-	}
-}
-
-// Cross-site form posts are refused before they reach the session.
-func TestCrossSitePostRefused(t *testing.T) {
-	b := newBrowser(t, newTestServer(t))
-	b.home()
-	req := b.request(http.MethodPost, "/login", url.Values{"username": {"mallory"}})
-	req.Header.Set("Sec-Fetch-Site", "cross-site")
-	resp := b.do(req)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusForbidden || sessionCookie(resp) != nil {
-		t.Errorf("cross-site POST /login: %s, cookie %v; want 403 and no cookie", resp.Status, sessionCookie(resp))
-	}
-	expect(t, b.home(), map[string]string{"user": "not logged in"})
-}
-
-// A request that never uses its session gets no cookie.
-func TestUntouchedSession(t *testing.T) {
-	b := newBrowser(t, newTestServer(t))
-	p := b.get("/favicon.ico")
-	if p.resp.StatusCode != http.StatusNotFound || sessionCookie(p.resp) != nil {
-		t.Errorf("GET /favicon.ico: %s, cookie %v; want 404 and no cookie", p.resp.Status, sessionCookie(p.resp))
-	}
-}
-
-func TestNewManagerSecret(t *testing.T) {
-	log := slog.New(slog.DiscardHandler)
-	var ce *vishnu.ConfigError
-	if _, err := pages.NewManager("too short", log); !errors.As(err, &ce) || ce.Field != "Secret" {
-		t.Errorf("newManager with a 9-byte secret: %v; want a ConfigError on Secret", err)
-	}
-	if _, err := pages.NewManager("", log); err != nil {
-		t.Errorf("newManager with no secret (random one): %v", err)
-	}
-	if err := run(t.Context(), "127.0.0.1:0", "too short", log, nil); !errors.As(err, &ce) {
-		t.Errorf("run with a short secret: %v; want the constructor's error", err)
-	}
-}
-
-// run, main's server, starts on a free port, answers, and stops cleanly.
-func TestRun(t *testing.T) {
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	addrs := make(chan net.Addr, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, "127.0.0.1:0", "", slog.New(slog.NewTextHandler(t.Output(), nil)), func(a net.Addr) { addrs <- a })
-	}()
-	var addr net.Addr
-	select {
-	case addr = <-addrs:
-	case err := <-done:
-		t.Fatalf("run returned before listening: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("run did not start listening")
-	}
-	resp, err := (&http.Client{Timeout: 10 * time.Second}).Get("http://" + addr.String() + "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `id="visits">1<`) || sessionCookie(resp) == nil {
-		t.Errorf("GET /: %s, cookie %v\n%s", resp.Status, sessionCookie(resp), body)
-	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("run after shutdown: %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("run did not shut down")
-	}
+	pagestest.Expect(t, thief.Home(), map[string]string{"user": "not logged in", "visits": "1"})
 }
