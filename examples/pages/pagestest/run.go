@@ -12,15 +12,14 @@ import (
 	"time"
 
 	vishnu "github.com/vishnu-go/vishnu/core"
+	"github.com/vishnu-go/vishnu/examples/pages"
 )
 
 // Secret is a 32-byte session secret for the apps under test.
 const Secret = "0123456789abcdef0123456789abcdef"
 
-// RunFunc is an app's run, what its main calls: it serves on addr until
-// ctx is done, then shuts down gracefully; ready, when not nil, is told the
-// address listened on.
-type RunFunc func(ctx context.Context, addr, secret string, log *slog.Logger, ready func(net.Addr)) error
+// RunFunc is an app's run, what its main calls (see pages.RunFunc).
+type RunFunc = pages.RunFunc
 
 // StartRun returns a Start that runs the app as main does (run, on a
 // loopback port, with Secret) and stops it with t.Cleanup, expecting a
