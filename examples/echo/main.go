@@ -12,31 +12,15 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/vishnu-go/vishnu/examples/pages"
 )
 
-func main() {
-	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
-	flag.Parse()
-
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
-	if err := run(ctx, *addr, os.Getenv("VISHNU_SECRET"), log, nil); err != nil {
-		log.Error("demo stopped", "err", err)
-		os.Exit(1)
-	}
-}
+func main() { pages.Main(run) }
 
 // run serves the app on addr until ctx is done, then shuts down gracefully.
 // ready, when not nil, is told the address actually listened on, since addr
@@ -52,13 +36,7 @@ func run(ctx context.Context, addr, secret string, log *slog.Logger, ready func(
 		return err
 	}
 	e.Listener = ln
-	// Timeouts so that slow or idle clients cannot hold connections
-	// forever; the zero values mean no limit at all.
-	e.Server.ReadHeaderTimeout = 5 * time.Second
-	e.Server.ReadTimeout = 10 * time.Second
-	e.Server.WriteTimeout = 10 * time.Second
-	e.Server.IdleTimeout = 60 * time.Second
-	e.Server.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
+	pages.SetTimeouts(e.Server, log)
 	log.Info("serving the Vishnu demo on echo", "url", "http://"+ln.Addr().String()+"/")
 	if ready != nil {
 		ready(ln.Addr())
