@@ -11,30 +11,14 @@ package main
 
 import (
 	"context"
-	"flag"
 	"log/slog"
 	"net"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/vishnu-go/vishnu/examples/pages"
 )
 
-func main() {
-	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
-	flag.Parse()
-
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
-	if err := run(ctx, *addr, os.Getenv("VISHNU_SECRET"), log, nil); err != nil {
-		log.Error("demo stopped", "err", err)
-		os.Exit(1)
-	}
-}
+func main() { pages.Main(run) }
 
 // run serves the app on addr until ctx is done, then shuts down gracefully.
 // ready, when not nil, is told the address actually listened on, since addr
