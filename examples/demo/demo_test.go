@@ -1,11 +1,8 @@
 package main
 
 import (
-	"log/slog"
-	"net/http/httptest"
 	"testing"
 
-	"github.com/vishnu-go/vishnu/examples/pages"
 	"github.com/vishnu-go/vishnu/examples/pages/pagestest"
 )
 
@@ -13,13 +10,7 @@ import (
 // loopback, and returns its URL.
 func newTestServer(t *testing.T) string {
 	t.Helper()
-	m, err := pages.NewManager(pagestest.Secret, slog.New(slog.NewTextHandler(t.Output(), nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(newApp(m))
-	t.Cleanup(srv.Close)
-	return srv.URL
+	return pagestest.Serve(t, newApp(pagestest.Manager(t)))
 }
 
 // TestStories walks the demo through the stories every example app passes:

@@ -53,13 +53,9 @@ func SetTimeouts(srv *http.Server, log *slog.Logger) {
 func Serve(ctx context.Context, addr string, h http.Handler, what string, log *slog.Logger, ready func(net.Addr)) error {
 	srv := &http.Server{Handler: h}
 	SetTimeouts(srv, log)
-	ln, err := net.Listen("tcp", addr)
+	ln, err := Listen(addr, what, log, ready)
 	if err != nil {
 		return err
-	}
-	log.Info("serving "+what, "url", "http://"+ln.Addr().String()+"/")
-	if ready != nil {
-		ready(ln.Addr())
 	}
 
 	served := make(chan error, 1)
@@ -80,4 +76,18 @@ func Serve(ctx context.Context, addr string, h http.Handler, what string, log *s
 		return err
 	}
 	return nil
+}
+
+// Listen listens on addr over TCP, logs the URL the app named what is
+// served at, and tells ready (when not nil) the address listened on.
+func Listen(addr, what string, log *slog.Logger, ready func(net.Addr)) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("serving "+what, "url", "http://"+ln.Addr().String()+"/")
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	return ln, nil
 }
