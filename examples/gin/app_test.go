@@ -2,11 +2,9 @@ package main
 
 import (
 	"log/slog"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/gin-gonic/gin"
-	"github.com/vishnu-go/vishnu/examples/pages"
 	"github.com/vishnu-go/vishnu/examples/pages/pagestest"
 )
 
@@ -14,13 +12,7 @@ import (
 // over loopback, and returns its URL.
 func newTestServer(t *testing.T) string {
 	t.Helper()
-	m, err := pages.NewManager(pagestest.Secret, slog.New(slog.NewTextHandler(t.Output(), nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(newApp(m, slog.New(slog.DiscardHandler)))
-	t.Cleanup(srv.Close)
-	return srv.URL
+	return pagestest.Serve(t, newApp(pagestest.Manager(t), slog.New(slog.DiscardHandler)))
 }
 
 // TestStories walks the app through the stories every example app passes.
