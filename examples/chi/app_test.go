@@ -3,11 +3,9 @@ package main
 import (
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"testing"
 
-	"github.com/vishnu-go/vishnu/examples/pages"
 	"github.com/vishnu-go/vishnu/examples/pages/pagestest"
 )
 
@@ -15,18 +13,11 @@ import (
 // loopback, and returns its URL.
 func newTestServer(t *testing.T) string {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(t.Output(), nil))
-	m, err := pages.NewManager(pagestest.Secret, log)
+	h, err := newApp(pagestest.Manager(t), slog.New(slog.NewTextHandler(t.Output(), nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := newApp(m, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return srv.URL
+	return pagestest.Serve(t, h)
 }
 
 // TestStories walks the app through the stories every example app passes.
