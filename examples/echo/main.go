@@ -31,16 +31,12 @@ func run(ctx context.Context, addr, secret string, log *slog.Logger, ready func(
 		return err
 	}
 	e := newApp(m, log)
-	ln, err := net.Listen("tcp", addr)
+	pages.SetTimeouts(e.Server, log)
+	ln, err := pages.Listen(addr, "the Vishnu demo on echo", log, ready)
 	if err != nil {
 		return err
 	}
 	e.Listener = ln
-	pages.SetTimeouts(e.Server, log)
-	log.Info("serving the Vishnu demo on echo", "url", "http://"+ln.Addr().String()+"/")
-	if ready != nil {
-		ready(ln.Addr())
-	}
 
 	served := make(chan error, 1)
 	go func() { served <- e.Start("") }()
