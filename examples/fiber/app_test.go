@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vishnu-go/vishnu/examples/pages"
 	"github.com/vishnu-go/vishnu/examples/pages/pagestest"
 )
 
@@ -16,12 +15,7 @@ import (
 // loopback port, with fiber's own listener, and returns its URL.
 func newTestServer(t *testing.T) string {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(t.Output(), nil))
-	m, err := pages.NewManager(pagestest.Secret, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app := newApp(m, log)
+	app := newApp(pagestest.Manager(t), slog.New(slog.NewTextHandler(t.Output(), nil)))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

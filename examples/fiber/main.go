@@ -29,13 +29,9 @@ func run(ctx context.Context, addr, secret string, log *slog.Logger, ready func(
 		return err
 	}
 	app := newApp(m, log)
-	ln, err := net.Listen("tcp", addr)
+	ln, err := pages.Listen(addr, "the Vishnu demo on fiber", log, ready)
 	if err != nil {
 		return err
-	}
-	log.Info("serving the Vishnu demo on fiber", "url", "http://"+ln.Addr().String()+"/")
-	if ready != nil {
-		ready(ln.Addr())
 	}
 
 	served := make(chan error, 1)
