@@ -42,7 +42,7 @@ func (a *app) home(w http.ResponseWriter, r *http.Request) {
 		a.m.HandleError(w, r, err)
 		return
 	}
-	a.render(w, d)
+	pages.WriteHTML(w, d, a.log)
 }
 
 func (a *app) login(w http.ResponseWriter, r *http.Request) {

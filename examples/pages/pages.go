@@ -6,6 +6,7 @@ package pages
 import (
 	"bytes"
 	_ "embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"strings"
@@ -133,4 +134,22 @@ func DescribeTimeout(d time.Duration) string {
 		}
 	}
 	return d.String()
+}
+
+// Login logs name in on s for the apps that keep no list of a user's
+// sessions: the user, the timeout "remember me" asks for, the welcome
+// flash, and a new token.
+func Login(s *vishnu.Session, name string, remember bool) error {
+	if err := errors.Join(
+		s.Set(KeyUser, name),
+		s.SetTimeout(LoginTimeout(remember)),
+		s.Flash(KeyFlash, "Welcome, "+name),
+	); err != nil {
+		return err
+	}
+	// A new token at login defeats session fixation: a cookie planted in
+	// the browser before login (or seen by anyone then) names a deleted
+	// record afterwards. Regenerate saves, so it comes last and the user,
+	// timeout and flash are written once, under the new token only.
+	return s.Regenerate()
 }
