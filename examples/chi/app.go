@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -55,7 +54,7 @@ func (a *app) home(w http.ResponseWriter, r *http.Request) {
 		a.m.HandleError(w, r, err)
 		return
 	}
-	a.render(w, d)
+	pages.WriteHTML(w, d, a.log)
 }
 
 func (a *app) account(w http.ResponseWriter, r *http.Request) {
@@ -72,18 +71,7 @@ func (a *app) login(w http.ResponseWriter, r *http.Request) {
 		a.flashAndRedirect(w, r, problem)
 		return
 	}
-	err := errors.Join(
-		s.Set(pages.KeyUser, name),
-		s.SetTimeout(pages.LoginTimeout(r.PostFormValue("remember") != "")),
-		s.Flash(pages.KeyFlash, "Welcome, "+name),
-	)
-	if err == nil {
-		// A new token at login defeats session fixation. Regenerate saves,
-		// so it comes last: the user, timeout and flash are written once,
-		// under the new token only.
-		err = s.Regenerate()
-	}
-	if err != nil {
+	if err := pages.Login(s, name, r.PostFormValue("remember") != ""); err != nil {
 		a.m.HandleError(w, r, err)
 		return
 	}
@@ -108,21 +96,4 @@ func (a *app) flashAndRedirect(w http.ResponseWriter, r *http.Request, msg strin
 		return
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)
-}
-
-// render writes the page, rendered whole so that a template error is a
-// clean 500 rather than half a page.
-func (a *app) render(w http.ResponseWriter, d pages.Data) {
-	body, err := pages.Render(d)
-	if err != nil {
-		a.log.Error("render page", "err", err)
-		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	// The page is one visitor's: no cache may keep it, and Back must not
-	// show a flash again.
-	h.Set("Cache-Control", "no-store")
-	w.Write(body)
 }
