@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"log/slog"
 	"net/http"
 
@@ -51,19 +50,7 @@ func (a *app) login(c *gin.Context) {
 		a.flashAndRedirect(c, problem)
 		return
 	}
-	err := errors.Join(
-		s.Set(pages.KeyUser, name),
-		s.SetTimeout(pages.LoginTimeout(c.PostForm("remember") != "")),
-		s.Flash(pages.KeyFlash, "Welcome, "+name),
-	)
-	if err == nil {
-		// A new token at login defeats session fixation: a cookie planted in
-		// the browser before login (or seen by anyone then) names a deleted
-		// record afterwards. Regenerate saves, so it comes last and the
-		// user, timeout and flash are written once, under the new token only.
-		err = s.Regenerate()
-	}
-	if err != nil {
+	if err := pages.Login(s, name, c.PostForm("remember") != ""); err != nil {
 		a.fail(c, err)
 		return
 	}
