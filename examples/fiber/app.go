@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"log/slog"
 	"time"
 
@@ -53,19 +52,7 @@ func login(c *fiber.Ctx) error {
 	if !ok {
 		return flashAndRedirect(c, problem)
 	}
-	err := errors.Join(
-		s.Set(pages.KeyUser, name),
-		s.SetTimeout(pages.LoginTimeout(c.FormValue("remember") != "")),
-		s.Flash(pages.KeyFlash, "Welcome, "+name),
-	)
-	if err == nil {
-		// A new token at login defeats session fixation: a cookie planted in
-		// the browser before login (or seen by anyone then) names a deleted
-		// record afterwards. Regenerate saves, so it comes last and the
-		// user, timeout and flash are written once, under the new token only.
-		err = s.Regenerate()
-	}
-	if err != nil {
+	if err := pages.Login(s, name, c.FormValue("remember") != ""); err != nil {
 		return err
 	}
 	return c.Redirect("/", fiber.StatusSeeOther)
