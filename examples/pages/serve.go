@@ -48,7 +48,7 @@ func SetTimeouts(srv *http.Server, log *slog.Logger) {
 }
 
 // Serve serves h over net/http on addr until ctx is done, then shuts down
-// gracefully, waiting up to 10 seconds for the requests in flight. what
+// gracefully, waiting up to ShutdownTimeout for the requests in flight. what
 // names the app in the log; ready is as for RunFunc.
 func Serve(ctx context.Context, addr string, h http.Handler, what string, log *slog.Logger, ready func(net.Addr)) error {
 	srv := &http.Server{Handler: h}
@@ -58,8 +58,19 @@ func Serve(ctx context.Context, addr string, h http.Handler, what string, log *s
 		return err
 	}
 
+	return ServeUntil(ctx, func() error { return srv.Serve(ln) }, srv.Shutdown, log)
+}
+
+// ShutdownTimeout is how long a shutdown waits for the requests in flight.
+const ShutdownTimeout = 10 * time.Second
+
+// ServeUntil runs serve until ctx is done, then stops it gracefully with
+// shutdown, given ShutdownTimeout, and waits for serve to return. A serve
+// that returns first is the error. http.ErrServerClosed, what a net/http
+// server's Serve returns after Shutdown, is a clean stop.
+func ServeUntil(ctx context.Context, serve func() error, shutdown func(context.Context) error, log *slog.Logger) error {
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- serve() }()
 	select {
 	case err := <-served:
 		return err
@@ -67,9 +78,9 @@ func Serve(ctx context.Context, addr string, h http.Handler, what string, log *s
 	}
 
 	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
+	if err := shutdown(shutdownCtx); err != nil {
 		return err
 	}
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {

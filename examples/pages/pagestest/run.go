@@ -27,39 +27,48 @@ type RunFunc = pages.RunFunc
 func StartRun(run RunFunc) Start {
 	return func(t *testing.T) string {
 		t.Helper()
-		ctx, cancel := context.WithCancel(context.Background())
-		addrs := make(chan net.Addr, 1)
-		done := make(chan error, 1)
 		log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-		go func() { done <- run(ctx, "127.0.0.1:0", Secret, log, func(a net.Addr) { addrs <- a }) }()
-		var addr net.Addr
-		select {
-		case addr = <-addrs:
-		case err := <-done:
-			cancel()
-			t.Fatalf("run returned before listening: %v", err)
-		case <-time.After(10 * time.Second):
-			cancel()
-			t.Fatal("run did not start listening")
-		}
-		t.Cleanup(func() {
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("run after shutdown: %v", err)
-				}
-			case <-time.After(15 * time.Second):
-				t.Error("run did not shut down")
-			}
-		})
-		return "http://" + addr.String()
+		base, stop := startRun(t, run, Secret, log)
+		t.Cleanup(stop)
+		return base
 	}
+}
+
+// startRun runs run on a loopback port and returns its base URL and a stop
+// that ends it and checks that it shut down cleanly.
+func startRun(t *testing.T, run RunFunc, secret string, log *slog.Logger) (string, func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	addrs := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, "127.0.0.1:0", secret, log, func(a net.Addr) { addrs <- a }) }()
+	var addr net.Addr
+	select {
+	case addr = <-addrs:
+	case err := <-done:
+		cancel()
+		t.Fatalf("run returned before listening: %v", err)
+	case <-time.After(10 * time.Second):
+		cancel()
+		t.Fatal("run did not start listening")
+	}
+	stop := func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("run after shutdown: %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Error("run did not shut down")
+		}
+	}
+	return "http://" + addr.String(), stop
 }
 
 // Run checks an app's run: a short secret is the constructor's error, and
 // with a random secret it starts on a free port, answers, and stops
-// cleanly when ctx is done.
+// cleanly when its context is done.
 func Run(t *testing.T, run RunFunc) {
 	t.Helper()
 	var ce *vishnu.ConfigError
@@ -67,41 +76,18 @@ func Run(t *testing.T, run RunFunc) {
 		t.Errorf("run with a short secret: %v; want the constructor's error", err)
 	}
 
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	addrs := make(chan net.Addr, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, "127.0.0.1:0", "", slog.New(slog.NewTextHandler(t.Output(), nil)), func(a net.Addr) { addrs <- a })
-	}()
-	var addr net.Addr
-	select {
-	case addr = <-addrs:
-	case err := <-done:
-		t.Fatalf("run returned before listening: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("run did not start listening")
-	}
-
+	base, stop := startRun(t, run, "", slog.New(slog.NewTextHandler(t.Output(), nil)))
 	tr := &http.Transport{}
-	defer tr.CloseIdleConnections()
-	resp, err := (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Get("http://" + addr.String() + "/")
+	resp, err := (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Get(base + "/")
 	if err != nil {
+		stop()
 		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	tr.CloseIdleConnections()
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `id="visits">1<`) || SessionCookie(resp) == nil {
 		t.Errorf("GET /: %s, cookie %v\n%s", resp.Status, SessionCookie(resp), body)
 	}
-
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("run after shutdown: %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("run did not shut down")
-	}
+	stop()
 }
