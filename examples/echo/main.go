@@ -11,11 +11,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net"
-	"net/http"
-	"time"
 
 	"github.com/vishnu-go/vishnu/examples/pages"
 )
@@ -38,22 +35,5 @@ func run(ctx context.Context, addr, secret string, log *slog.Logger, ready func(
 	}
 	e.Listener = ln
 
-	served := make(chan error, 1)
-	go func() { served <- e.Start("") }()
-	select {
-	case err := <-served:
-		return err
-	case <-ctx.Done():
-	}
-
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := e.Shutdown(shutdownCtx); err != nil {
-		return err
-	}
-	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return pages.ServeUntil(ctx, func() error { return e.Start("") }, e.Shutdown, log)
 }
