@@ -13,7 +13,6 @@ import (
 	"context"
 	"log/slog"
 	"net"
-	"time"
 
 	"github.com/vishnu-go/vishnu/examples/pages"
 )
@@ -34,17 +33,7 @@ func run(ctx context.Context, addr, secret string, log *slog.Logger, ready func(
 		return err
 	}
 
-	served := make(chan error, 1)
-	go func() { served <- app.Listener(ln) }()
-	select {
-	case err := <-served:
-		return err
-	case <-ctx.Done():
-	}
-
-	log.Info("shutting down")
-	if err := app.ShutdownWithTimeout(10 * time.Second); err != nil {
-		return err
-	}
-	return <-served
+	// fiber's shutdown takes a timeout, not a context: the same one.
+	shutdown := func(context.Context) error { return app.ShutdownWithTimeout(pages.ShutdownTimeout) }
+	return pages.ServeUntil(ctx, func() error { return app.Listener(ln) }, shutdown, log)
 }
