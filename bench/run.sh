@@ -26,7 +26,7 @@ QUIET=${QUIET:-25}
 QUIET_WAIT=${QUIET_WAIT:-120}
 BENCHSTAT=golang.org/x/perf/cmd/benchstat@latest
 # One table per scenario; the libraries in this order, the baseline first.
-COLS='/lib@(bare vishnu scs gorilla gin-bare gin echo-bare echo fiber)'
+COLS='/lib@(bare vishnu scs gorilla chi-bare vishnu-chi gin-bare gin vishnu-gin echo-bare echo vishnu-echo fiber vishnu-fiber)'
 export GOWORK=off
 
 tmp=$(mktemp -d)
