@@ -14,12 +14,8 @@ import (
 
 // A flash that replaces an unread one and is read in the same request (a
 // handler that re-renders a form with its error instead of redirecting)
-// must be gone afterwards, and so must the one it replaced.
-//
-// Known core bug, kept failing until core is fixed: PopFlash
-// (core/session.go) drops the pending write of a key set in this request
-// but records no deletion, so the older flash still in the store comes
-// back on the next request.
+// must be gone afterwards, and so must the one it replaced: PopFlash drops
+// the pending write and records the stored key's deletion.
 func TestFlashReplacedAndReadInOneRequest(t *testing.T) {
 	m, err := pages.NewManager(pagestest.Secret, slog.New(slog.DiscardHandler))
 	if err != nil {
