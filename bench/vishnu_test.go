@@ -12,19 +12,7 @@ import (
 // memory store or, for the cookie scenarios, the cookie store (encrypted).
 // AutoSave persists writes without a Save call.
 func vishnuApp(tb testing.TB, sc scenario) (app, bool) {
-	cfg := vishnu.Config{
-		Store:    vishnu.NewMemoryStore(),
-		Secret:   signKey,
-		AutoSave: true,
-		Cookie:   vishnu.CookieConfig{Insecure: true}, // the lost-update check runs on plain HTTP
-	}
-	if sc.inCookie() {
-		cfg.Store, cfg.EncryptKey = vishnu.NewCookieStore(), encryptKey
-	}
-	m, err := vishnu.New(cfg)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	m := vishnuManager(tb, sc)
 	handle := func(f http.HandlerFunc) endpoint { return endpoint{h: m.Handler(f)} }
 
 	a := app{cookieName: m.CookieName()}
@@ -77,4 +65,24 @@ func vishnuApp(tb testing.TB, sc scenario) (app, bool) {
 		a.run = a.seed
 	}
 	return a, true
+}
+
+// vishnuManager is the Manager every Vishnu row uses: the memory store or,
+// for the cookie scenarios, the encrypted cookie store, and AutoSave, so
+// that writes need no Save call.
+func vishnuManager(tb testing.TB, sc scenario) *vishnu.Manager {
+	cfg := vishnu.Config{
+		Store:    vishnu.NewMemoryStore(),
+		Secret:   signKey,
+		AutoSave: true,
+		Cookie:   vishnu.CookieConfig{Insecure: true}, // the lost-update check runs on plain HTTP
+	}
+	if sc.inCookie() {
+		cfg.Store, cfg.EncryptKey = vishnu.NewCookieStore(), encryptKey
+	}
+	m, err := vishnu.New(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m
 }

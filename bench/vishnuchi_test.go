@@ -35,22 +35,10 @@ func chiBareApp(tb testing.TB, sc scenario) (app, bool) {
 }
 
 // vishnuChiApp serves the scenarios through Vishnu's chi middleware
-// (adapters/chi) with the stores and Config of vishnuApp: the memory store
+// (adapters/chi) with the Manager of vishnuManager: the memory store
 // or, for the cookie scenarios, the encrypted cookie store, and AutoSave.
 func vishnuChiApp(tb testing.TB, sc scenario) (app, bool) {
-	cfg := vishnu.Config{
-		Store:    vishnu.NewMemoryStore(),
-		Secret:   signKey,
-		AutoSave: true,
-		Cookie:   vishnu.CookieConfig{Insecure: true}, // the lost-update check runs on plain HTTP
-	}
-	if sc.inCookie() {
-		cfg.Store, cfg.EncryptKey = vishnu.NewCookieStore(), encryptKey
-	}
-	m, err := vishnu.New(cfg)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	m := vishnuManager(tb, sc)
 	mw := vishnuchi.Middleware(m)
 	handle := func(h http.HandlerFunc) endpoint { return chiRouter(h, mw) }
 	sess := func(r *http.Request) *vishnu.Session { return vishnu.FromContext(r.Context()) }

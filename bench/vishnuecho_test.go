@@ -20,23 +20,11 @@ func init() {
 }
 
 // vishnuEchoApp serves the scenarios through Vishnu's echo middleware
-// (adapters/echo), with the stores and Config of vishnuApp: the memory
+// (adapters/echo), with the Manager of vishnuManager: the memory
 // store or, for the cookie scenarios, the encrypted cookie store, and
 // AutoSave, so that writes need no Save call.
 func vishnuEchoApp(tb testing.TB, sc scenario) (app, bool) {
-	cfg := vishnu.Config{
-		Store:    vishnu.NewMemoryStore(),
-		Secret:   signKey,
-		AutoSave: true,
-		Cookie:   vishnu.CookieConfig{Insecure: true}, // the lost-update check runs on plain HTTP
-	}
-	if sc.inCookie() {
-		cfg.Store, cfg.EncryptKey = vishnu.NewCookieStore(), encryptKey
-	}
-	m, err := vishnu.New(cfg)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	m := vishnuManager(tb, sc)
 	mw := vishnuecho.Middleware(m)
 	handle := func(h echo.HandlerFunc) endpoint { return echoServer(h, mw) }
 

@@ -29,23 +29,11 @@ func vishnuFiberServer(m *vishnu.Manager, h fiber.Handler) endpoint {
 }
 
 // vishnuFiberApp serves the scenarios through Vishnu's fiber middleware
-// (adapters/fiber) with the stores and Config of vishnuApp: the memory
+// (adapters/fiber) with the Manager of vishnuManager: the memory
 // store or, for the cookie scenarios, the encrypted cookie store, and
 // AutoSave.
 func vishnuFiberApp(tb testing.TB, sc scenario) (app, bool) {
-	cfg := vishnu.Config{
-		Store:    vishnu.NewMemoryStore(),
-		Secret:   signKey,
-		AutoSave: true,
-		Cookie:   vishnu.CookieConfig{Insecure: true}, // the lost-update check runs on plain HTTP
-	}
-	if sc.inCookie() {
-		cfg.Store, cfg.EncryptKey = vishnu.NewCookieStore(), encryptKey
-	}
-	m, err := vishnu.New(cfg)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	m := vishnuManager(tb, sc)
 	handle := func(h fiber.Handler) endpoint { return vishnuFiberServer(m, h) }
 	sess := vishnufiber.Session
 

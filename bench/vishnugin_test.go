@@ -20,23 +20,11 @@ func init() {
 }
 
 // vishnuGinApp serves the scenarios through Vishnu's gin middleware
-// (adapters/gin) on the engine of ginApp, with the stores and Config of
-// vishnuApp: the memory store or, for the cookie scenarios, the encrypted
+// (adapters/gin) on the engine of ginApp, with the Manager of
+// vishnuManager: the memory store or, for the cookie scenarios, the encrypted
 // cookie store, and AutoSave, so that writes need no Save call.
 func vishnuGinApp(tb testing.TB, sc scenario) (app, bool) {
-	cfg := vishnu.Config{
-		Store:    vishnu.NewMemoryStore(),
-		Secret:   signKey,
-		AutoSave: true,
-		Cookie:   vishnu.CookieConfig{Insecure: true}, // the lost-update check runs on plain HTTP
-	}
-	if sc.inCookie() {
-		cfg.Store, cfg.EncryptKey = vishnu.NewCookieStore(), encryptKey
-	}
-	m, err := vishnu.New(cfg)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	m := vishnuManager(tb, sc)
 	mw := vishnugin.Middleware(m)
 	handle := func(h gin.HandlerFunc) endpoint { return ginEngine(h, mw) }
 
