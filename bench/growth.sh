@@ -33,32 +33,8 @@ export GOWORK=off VISHNU_BENCH_GROWTH=1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# busy prints the percentage of the last second's CPU time (all processes,
-# all cores) that was not idle.
-busy() {
-	[[ -r /proc/stat ]] || { echo 0; return; }
-	local a b i total=0 idle
-	read -ra a </proc/stat
-	sleep 1
-	read -ra b </proc/stat
-	for i in 1 2 3 4 5 6 7 8; do
-		total=$((total + b[i] - a[i]))
-	done
-	idle=$((b[4] - a[4] + b[5] - a[5]))
-	echo $((total > 0 ? 100 * (total - idle) / total : 0))
-}
-
-quiet() {
-	local waited=0
-	while (($(busy) > QUIET)); do
-		if ((waited >= QUIET_WAIT)); then
-			echo "growth.sh: the machine is still busy after ${QUIET_WAIT}s; measuring anyway" >&2
-			return
-		fi
-		sleep 4
-		waited=$((waited + 5))
-	done
-}
+# shellcheck source=quiet.sh
+source ./quiet.sh
 
 core=$(git log -1 --format=%h -- ../core)
 [[ -z $(git status --porcelain -- ../core) ]] || core+=" + uncommitted changes"
