@@ -24,24 +24,19 @@ func (m *Manager) Handler(next http.Handler) http.Handler {
 		// One allocation holds everything a request needs; a request that
 		// never uses its session costs this and the request copy.
 		rq := new(request)
-		rq.ctx = sessionContext{Context: r.Context(), s: &rq.s}
-		r = r.WithContext(&rq.ctx)
-		rq.t = httpTransport{w: w, r: r}
-		rq.w = responseWriter{ResponseWriter: w, req: r, s: &rq.s}
+		rq.open(m, w, r)
+		rq.w = responseWriter{ResponseWriter: w, s: &rq.s}
 		if h := w.Header(); len(h) > 0 {
 			rq.w.outer = h.Clone()
 		}
-		rq.s.init(m, &rq.ctx, &rq.t)
-		next.ServeHTTP(&rq.w, r)
+		next.ServeHTTP(&rq.w, r.WithContext(&rq.ctx))
 		rq.w.finish()
 	})
 }
 
 type request struct {
-	s   Session
-	w   responseWriter
-	t   httpTransport
-	ctx sessionContext
+	httpSession
+	w responseWriter
 }
 
 // responseWriter runs the commit point before the headers go out. It is
@@ -49,7 +44,6 @@ type request struct {
 // at a time.
 type responseWriter struct {
 	http.ResponseWriter
-	req       *http.Request
 	s         *Session
 	outer     http.Header // the headers set before the middleware ran
 	committed bool        // the commit point has run

@@ -57,17 +57,23 @@ func NewHTTPTransport(w http.ResponseWriter, r *http.Request) Transport {
 // context on the request the handler sees (r.WithContext(ctx)).
 func (m *Manager) OpenHTTP(w http.ResponseWriter, r *http.Request) (*Session, context.Context) {
 	b := new(httpSession)
-	b.ctx = sessionContext{Context: r.Context(), s: &b.s}
-	b.t = httpTransport{w: w, r: r}
-	b.s.init(m, &b.ctx, &b.t)
+	b.open(m, w, r)
 	return &b.s, &b.ctx
 }
 
-// httpSession is what OpenHTTP allocates.
+// httpSession is a net/http request's session with its transport and the
+// context that carries it: what OpenHTTP allocates, and part of what the
+// middleware allocates.
 type httpSession struct {
 	s   Session
 	t   httpTransport
 	ctx sessionContext
+}
+
+func (b *httpSession) open(m *Manager, w http.ResponseWriter, r *http.Request) {
+	b.ctx = sessionContext{Context: r.Context(), s: &b.s}
+	b.t = httpTransport{w: w, r: r}
+	b.s.init(m, &b.ctx, &b.t)
 }
 
 // httpTransport is the Transport of net/http requests.
