@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -145,19 +146,9 @@ func (m *Manager) UserSessions(ctx context.Context, user string, current *Sessio
 		if c := a.LoggedIn.Compare(b.LoggedIn); c != 0 {
 			return c
 		}
-		return compareStrings(a.ID, b.ID)
+		return strings.Compare(a.ID, b.ID)
 	})
 	return out, nil
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // boundTo reports whether the record id exists, is within the timeouts in
