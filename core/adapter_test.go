@@ -38,8 +38,8 @@ func TestCommitWindowIsCoresForEveryTransport(t *testing.T) {
 	cfg, st := testConfig(newClock())
 	m := newManager(t, cfg)
 	tr := newMapTransport()
-	s := m.Open(t.Context(), tr)
-	if err := m.Commit(s); err != nil {
+	s := m.Adapter().Open(t.Context(), tr)
+	if err := m.Adapter().Commit(s); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Set("k", "v"); !errors.Is(err, vishnu.ErrHeadersWritten) {
@@ -48,21 +48,21 @@ func TestCommitWindowIsCoresForEveryTransport(t *testing.T) {
 	if err := s.Save(); err != nil && !errors.Is(err, vishnu.ErrHeadersWritten) {
 		t.Fatalf("Save: %v", err)
 	}
-	m.Finish(s)
+	m.Adapter().Finish(s)
 	if n := st.saves.Load(); n != 0 || len(tr.lines) != 0 {
 		t.Fatalf("an undeliverable session was written (%d saves, cookies %v)", n, tr.lines)
 	}
 
 	// A committed session: its cookie is set once, at the commit point,
 	// with the cache headers.
-	s = m.Open(t.Context(), tr)
+	s = m.Adapter().Open(t.Context(), tr)
 	if err := s.Set("user", "ann"); err != nil {
 		t.Fatal(err)
 	}
 	if len(tr.lines) != 0 {
 		t.Fatal("a cookie was set before the commit point")
 	}
-	if err := m.Commit(s); err != nil {
+	if err := m.Adapter().Commit(s); err != nil {
 		t.Fatal(err)
 	}
 	if tr.lines["vishnu"] == "" || tr.header["Vary"] != "Cookie" || tr.header["Cache-Control"] != "private" {
@@ -70,7 +70,7 @@ func TestCommitWindowIsCoresForEveryTransport(t *testing.T) {
 	}
 	next := newMapTransport()
 	next.cookies["vishnu"] = []string{tr.cookieValue("vishnu")}
-	s = m.Open(t.Context(), next)
+	s = m.Adapter().Open(t.Context(), next)
 	if v, _ := vishnu.Get[string](s, "user"); v != "ann" {
 		t.Fatalf("the next request reads %q", v)
 	}
@@ -83,23 +83,23 @@ func TestErrorResponseForAdapters(t *testing.T) {
 	cfg, st := testConfig(newClock())
 	m := newManager(t, cfg)
 	tr := newMapTransport()
-	s := m.Open(t.Context(), tr)
+	s := m.Adapter().Open(t.Context(), tr)
 	s.Set("user", "ann")
-	if err := m.Commit(s); err != nil {
+	if err := m.Adapter().Commit(s); err != nil {
 		t.Fatal(err)
 	}
 	next := newMapTransport()
 	next.cookies["vishnu"] = []string{tr.cookieValue("vishnu")}
-	s = m.Open(t.Context(), next)
+	s = m.Adapter().Open(t.Context(), next)
 	st.down.Store(true)
 	if err := s.Destroy(); !errors.Is(err, errDown) {
 		t.Fatalf("Destroy with the store down: %v", err)
 	}
-	err := m.Commit(s)
+	err := m.Adapter().Commit(s)
 	if !errors.Is(err, errDown) {
 		t.Fatalf("Commit after a failed Destroy: %v, want the store's error", err)
 	}
-	resp := m.ErrorResponse(s, err)
+	resp := m.Adapter().ErrorResponse(s, err)
 	if resp.Status != http.StatusInternalServerError || len(resp.Body) == 0 {
 		t.Errorf("error response %d %q", resp.Status, resp.Body)
 	}
@@ -118,21 +118,21 @@ func TestOpenHTTP(t *testing.T) {
 	m := newManager(t, cfg)
 	r := httptest.NewRequest("GET", "/", nil)
 	w := httptest.NewRecorder()
-	s, ctx := m.OpenHTTP(w, r)
+	s, ctx := m.Adapter().OpenHTTP(w, r)
 	if vishnu.FromContext(ctx) != s || m.FromContext(ctx) != s {
 		t.Fatal("the context does not carry the session")
 	}
 	if err := s.Set("user", "ann"); err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Commit(s); err != nil {
+	if err := m.Adapter().Commit(s); err != nil {
 		t.Fatal(err)
 	}
-	m.Finish(s)
+	m.Adapter().Finish(s)
 	if len(w.Header().Values("Set-Cookie")) != 1 {
 		t.Fatalf("no cookie on the recorder: %v", w.Header())
 	}
-	if n := testing.AllocsPerRun(100, func() { m.OpenHTTP(w, r) }); n != 1 {
+	if n := testing.AllocsPerRun(100, func() { m.Adapter().OpenHTTP(w, r) }); n != 1 {
 		t.Errorf("OpenHTTP allocates %v times, want 1", n)
 	}
 }

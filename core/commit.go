@@ -239,11 +239,16 @@ func (s *Session) execute(p commitPlan, timeout time.Duration, explicit bool) er
 	return nil
 }
 
-// commitPointLocked runs the commit point once: it commits, closes the
-// commit window and puts the cookie on the response. A commit point that
-// panicked (a store or logger that panics) is not run again: the request
-// that recovers from the panic gets the error response.
-func (s *Session) commitPointLocked() error {
+// commitPoint runs the commit point once: it commits, closes the commit
+// window and puts the cookie on the response. A commit point that panicked
+// (a store or logger that panics) is not run again: the request that
+// recovers from the panic gets the error response. late says the headers
+// went out already: the window is closed before the commit, so that a
+// change that needs a cookie fails with ErrHeadersWritten instead of
+// setting a cookie nobody will see.
+func (s *Session) commitPoint(late bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.closed {
 		return s.commitErr
 	}
@@ -252,6 +257,7 @@ func (s *Session) commitPointLocked() error {
 		return s.commitErr
 	}
 	s.committing = true
+	s.closed = late
 	err := s.commitLocked(false)
 	if err == nil && s.state != nil {
 		err = s.failure
@@ -260,8 +266,15 @@ func (s *Session) commitPointLocked() error {
 		s.logUnsavedLocked()
 	}
 	s.closed, s.commitErr = true, err
-	if err == nil && s.outLine != "" {
-		s.m.setCookie(s.t, s.outLine)
+	if err == nil && !late {
+		switch {
+		case s.outLine != "":
+			s.m.setCookie(s.t, s.outLine)
+		case s.loaded:
+			// What the handler read of the session made the response
+			// personal, even though no cookie goes out with it.
+			markPrivate(s.t)
+		}
 	}
 	return err
 }

@@ -62,9 +62,10 @@
 // # Adapters
 //
 // Frameworks reach the same Session through an adapter module (gin, echo,
-// chi, fiber). An adapter gives Open a Transport (the request's cookies,
-// the response's headers; NewHTTPTransport for frameworks on net/http),
-// calls Commit just before the headers go out, sends ErrorResponse through
-// its framework's error path when Commit fails, and calls Finish at the end.
-// The session API is the same everywhere.
+// chi, fiber). Adapters are written against Manager.Adapter, whose doc
+// states the contract: open the session with a Transport (the request's
+// cookies, the response's headers), commit it just before the headers go
+// out, send the error response through the framework's error path when
+// the commit fails, and finish it at the end. The session API is the same
+// everywhere.
 package vishnu

@@ -148,17 +148,17 @@ func (g *Guard) Handler(next http.Handler) http.Handler {
 // the manager's middleware did not run) and whose path and query are
 // target: ok when the request may go on; otherwise resp is what to answer
 // in its place. That is the denial, or, when the session could not be
-// loaded, m.ErrorResponse(s, err). Adapters of frameworks whose handlers are
+// loaded, Adapter.ErrorResponse(s, err). Adapters of frameworks whose handlers are
 // not net/http's call it and send resp in their framework's way. (An
 // adapter whose commit point answers a session that failed to load with
 // the error response itself may call s.Load first and, on an error, stop
 // the chain without writing, so that the failure is logged once.)
 func (g *Guard) Check(s *Session, target string) (resp ErrorResponse, ok bool) {
 	if s == nil {
-		return g.m.ErrorResponse(nil, ErrNoSession), false
+		return g.m.sessionErrorResponse(nil, ErrNoSession), false
 	}
 	if err := s.Load(); err != nil {
-		return g.m.ErrorResponse(s, err), false
+		return g.m.sessionErrorResponse(s, err), false
 	}
 	if s.Has(g.key) {
 		return ErrorResponse{}, true
@@ -173,7 +173,7 @@ func (g *Guard) Check(s *Session, target string) (resp ErrorResponse, ok bool) {
 // guard writes the error response.
 func (g *Guard) storeFailed(w http.ResponseWriter, s *Session, err error) {
 	for rw := w; rw != nil; {
-		if sw, ok := rw.(*responseWriter); ok && sw.s == s {
+		if sw, ok := rw.(*responseWriter); ok && sw.gate.s == s {
 			sw.commit()
 			return
 		}
@@ -183,7 +183,7 @@ func (g *Guard) storeFailed(w http.ResponseWriter, s *Session, err error) {
 		}
 		rw = u.Unwrap()
 	}
-	writeErrorResponse(w, g.m.ErrorResponse(s, err))
+	writeErrorResponse(w, g.m.sessionErrorResponse(s, err))
 }
 
 // denial is the answer to a request without the key. It is never stored

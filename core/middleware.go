@@ -19,16 +19,20 @@ var errResponseReplaced = errors.New("vishnu: response replaced by the session e
 // session cannot be loaded or committed, the configured error response is
 // sent instead of the handler's: the headers the handler set are dropped,
 // those set before the middleware ran (by outer middleware) are kept.
+//
+// It panics when m is nil: at start-up, where the middleware is made, never
+// at request time.
 func (m *Manager) Handler(next http.Handler) http.Handler {
+	if m == nil {
+		panic("vishnu: Manager.Handler called on a nil *Manager")
+	}
+	a := m.Adapter()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// One allocation holds everything a request needs; a request that
 		// never uses its session costs this and the request copy.
 		rq := new(request)
 		rq.open(m, w, r)
-		rq.w = responseWriter{ResponseWriter: w, s: &rq.s}
-		if h := w.Header(); len(h) > 0 {
-			rq.w.outer = h.Clone()
-		}
+		rq.w = responseWriter{ResponseWriter: w, gate: a.NewGate(&rq.s, w.Header())}
 		next.ServeHTTP(&rq.w, r.WithContext(&rq.ctx))
 		rq.w.finish()
 	})
@@ -44,10 +48,7 @@ type request struct {
 // at a time.
 type responseWriter struct {
 	http.ResponseWriter
-	s         *Session
-	outer     http.Header // the headers set before the middleware ran
-	committed bool        // the commit point has run
-	failed    bool        // the error response was sent in place of the handler's
+	gate Gate
 }
 
 var (
@@ -57,45 +58,31 @@ var (
 )
 
 // commit runs the commit point once, and reports whether the handler's
-// response may go out.
+// response may go out. When the commit fails, the error response is sent
+// at once in place of the handler's.
 func (w *responseWriter) commit() bool {
-	if w.committed {
-		return !w.failed
+	pending := w.gate.State() == GatePending
+	err := w.gate.Commit()
+	if err != nil && pending {
+		resp := w.gate.Replace(w.ResponseWriter.Header(), false)
+		w.ResponseWriter.WriteHeader(resp.Status)
+		_, _ = w.ResponseWriter.Write(resp.Body)
 	}
-	// Marked only once Commit returns: if it panics, the write of a
-	// recovering middleware commits again, and gets the error response.
-	err := w.s.m.Commit(w.s)
-	w.committed = true
-	if err != nil {
-		w.fail(err)
-	}
-	return !w.failed
-}
-
-// fail sends the error response in place of the handler's: none of the
-// handler's headers go out, but those of outer middleware (HSTS, CSP) do.
-func (w *responseWriter) fail(err error) {
-	w.failed = true
-	h := w.ResponseWriter.Header()
-	clear(h)
-	for k, v := range w.outer {
-		h[k] = v
-	}
-	writeErrorResponse(w.ResponseWriter, w.s.m.ErrorResponse(w.s, err))
+	return err == nil
 }
 
 // finish is the commit point for a handler that wrote nothing, and commits
 // what can still be committed for one that changed the session afterwards.
 func (w *responseWriter) finish() {
-	if !w.committed {
+	if w.gate.State() == GatePending {
 		w.commit()
 	}
-	w.s.m.Finish(w.s)
+	w.gate.s.m.Adapter().Finish(w.gate.s)
 }
 
 func (w *responseWriter) WriteHeader(code int) {
 	// Informational responses (103 Early Hints) precede the real headers.
-	if code >= 100 && code < 200 && code != http.StatusSwitchingProtocols {
+	if IsInformational(code) {
 		w.ResponseWriter.WriteHeader(code)
 		return
 	}

@@ -1,7 +1,6 @@
 package vishnu
 
 import (
-	"context"
 	"net/http"
 	"net/textproto"
 	"strings"
@@ -9,22 +8,15 @@ import (
 
 // Transport is how a session reaches the request it belongs to: the
 // request's cookies, and the response's headers. Core's net/http middleware
-// has one; an adapter for a framework implements it (NewHTTPTransport serves
-// any framework built on net/http) and drives the request with Open, Commit,
-// Finish and ErrorResponse:
-//
-//	s := m.Open(ctx, transport)      // when the request arrives; nothing is read yet
-//	...                              // the handler runs with s in its context
-//	err := m.Commit(s)               // just before the response headers go out
-//	if err != nil {                  // answer m.ErrorResponse(s, err) instead,
-//		...                          // without the headers the handler set
-//	}
-//	m.Finish(s)                      // when the handler has returned
+// has one (Adapter.HTTPTransport serves any framework built on net/http);
+// an adapter for another framework implements it and gives it to
+// Adapter.Open (see the adapter contract on Adapter).
 //
 // Cookies may be called from any goroutine of the request (the session is
 // read when first used); SetCookie, Header and SetHeader are called only by
 // Commit, on the goroutine that calls it, so a Transport needs no locking of
-// its own.
+// its own. A Transport that knows when its headers went out implements
+// HeadersSentReporter too.
 type Transport interface {
 	// Cookies returns the values of the request's cookies named name, in
 	// the order the request has them (a browser may send several). Only the
@@ -43,26 +35,8 @@ type Transport interface {
 	SetHeader(key, value string)
 }
 
-// NewHTTPTransport returns the Transport of a net/http request: cookies from
-// r, headers on w.Header(). Adapters for frameworks built on net/http (gin,
-// echo) use it.
-func NewHTTPTransport(w http.ResponseWriter, r *http.Request) Transport {
-	return &httpTransport{w: w, r: r}
-}
-
-// OpenHTTP opens the session of a net/http request for an adapter of a
-// framework built on net/http: Open with NewHTTPTransport(w, r), and the
-// context, derived from r's, that carries the session (where FromContext
-// and m.FromContext find it), all in one allocation. The adapter puts the
-// context on the request the handler sees (r.WithContext(ctx)).
-func (m *Manager) OpenHTTP(w http.ResponseWriter, r *http.Request) (*Session, context.Context) {
-	b := new(httpSession)
-	b.open(m, w, r)
-	return &b.s, &b.ctx
-}
-
 // httpSession is a net/http request's session with its transport and the
-// context that carries it: what OpenHTTP allocates, and part of what the
+// context that carries it: what Adapter.OpenHTTP allocates, and part of what the
 // middleware allocates.
 type httpSession struct {
 	s   Session

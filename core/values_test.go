@@ -93,7 +93,7 @@ func TestUnencodableValueIsAnError(t *testing.T) {
 func TestIntegersConvertLosslessly(t *testing.T) {
 	cfg, _ := testConfig(newClock())
 	m := newManager(t, cfg)
-	s := m.Open(t.Context(), vishnu.NewHTTPTransport(nil, &http.Request{Header: http.Header{}}))
+	s := m.Adapter().Open(t.Context(), m.Adapter().HTTPTransport(nil, &http.Request{Header: http.Header{}}))
 	s.Set("five", 5)
 	s.Set("big", int64(1)<<40)
 	s.Set("neg", -1)
