@@ -171,15 +171,23 @@ func TestTwoManagers(t *testing.T) {
 	}
 }
 
-// TestNilManager: a nil Manager is a set-up mistake, reported when the
-// middleware is made, never at request time.
+// TestNilManager: a nil Manager is a set-up mistake, reported where the
+// middleware is made (with the function's name), never at request time.
 func TestNilManager(t *testing.T) {
-	defer func() {
-		if recover() == nil {
-			t.Error("Middleware(nil) did not panic")
-		}
-	}()
-	vishnuecho.Middleware(nil)
+	for name, make := range map[string]func(){
+		"Middleware":            func() { vishnuecho.Middleware(nil) },
+		"MiddlewareWithOptions": func() { vishnuecho.MiddlewareWithOptions(nil, vishnuecho.Options{}) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				msg, _ := recover().(string)
+				if !strings.HasPrefix(msg, "vishnuecho: Middleware") || !strings.Contains(msg, "nil *vishnu.Manager") {
+					t.Errorf("%s(nil) panicked with %q; want a panic naming vishnuecho.Middleware and the nil Manager", name, msg)
+				}
+			}()
+			make()
+		})
+	}
 }
 
 // TestErrorResponseLogged: the default error response is written through

@@ -13,7 +13,8 @@ import (
 // headers go out. It is MiddlewareWithOptions with the zero Options.
 //
 // It panics when m is nil, as echo's own constructors do with a bad
-// configuration: at start-up, never at request time.
+// configuration: at start-up, where the middleware is made, never at
+// request time.
 func Middleware(m *vishnu.Manager) echo.MiddlewareFunc {
 	return MiddlewareWithOptions(m, Options{})
 }
@@ -34,14 +35,15 @@ func Middleware(m *vishnu.Manager) echo.MiddlewareFunc {
 //go:noinline
 func MiddlewareWithOptions(m *vishnu.Manager, opts Options) echo.MiddlewareFunc {
 	if m == nil {
-		panic("vishnuecho: Middleware needs a *vishnu.Manager (from vishnu.New), got nil")
+		panic("vishnuecho: Middleware called with a nil *vishnu.Manager")
 	}
+	a := m.Adapter()
 	// echo builds the chain anew for each request: the closure below is
 	// allocated per request, so it captures one pointer, not each setting.
-	cfg := &config{m: m, skip: opts.Skipper, handle: opts.ErrorHandler}
+	cfg := &config{a: a, skip: opts.Skipper, handle: opts.ErrorHandler}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			m := cfg.m
+			a := cfg.a
 			if cfg.skip != nil && cfg.skip(c) {
 				return next(c)
 			}
@@ -54,12 +56,10 @@ func MiddlewareWithOptions(m *vishnu.Manager, opts Options) echo.MiddlewareFunc 
 			// out and the copy cost an allocation of its own.)
 			rq := new(request)
 			w := &rq.w
-			*w = writer{ResponseWriter: res.Writer, res: res, m: m}
-			if h := res.Header(); len(h) > 0 {
-				w.outer = h.Clone()
-			}
+			*w = writer{ResponseWriter: res.Writer, res: res, a: a}
 			var ctx context.Context
-			w.s, ctx = m.OpenHTTP(w, r)
+			w.s, ctx = a.OpenHTTP(w, r)
+			w.gate = a.NewGate(w.s, res.Header())
 			rq.r = *r.WithContext(ctx)
 			c.SetRequest(&rq.r)
 			res.Writer = w
@@ -71,7 +71,7 @@ func MiddlewareWithOptions(m *vishnu.Manager, opts Options) echo.MiddlewareFunc 
 
 // config is a middleware's settings.
 type config struct {
-	m      *vishnu.Manager
+	a      vishnu.Adapter
 	skip   func(echo.Context) bool
 	handle func(echo.Context, error) error
 }
@@ -86,16 +86,16 @@ type request struct {
 // writing (or with an error for echo to render), sends the error response
 // if the commit failed, and finishes the session.
 func (w *writer) end(c echo.Context, err error, handle func(echo.Context, error) error) error {
-	if w.state == pending && !w.hijacked {
+	if w.gate.State() == vishnu.GatePending && !w.hijacked {
 		_ = w.commit()
 	}
 	// Inner middleware may leave its own writer in place (Gzip does once
 	// it has compressed); from here on, writes go straight below.
 	w.res.Writer = w.ResponseWriter
-	if w.state == failed {
+	if w.gate.State() == vishnu.GateFailed {
 		err = w.replace(c, handle)
 	}
-	w.m.Finish(w.s)
+	w.a.Finish(w.s)
 	return err
 }
 
@@ -104,20 +104,14 @@ func (w *writer) end(c echo.Context, err error, handle func(echo.Context, error)
 // rewound and the error response written through echo's Response, or left
 // to handle. The handler's own error, if any, is superseded.
 func (w *writer) replace(c echo.Context, handle func(echo.Context, error) error) error {
-	w.state = replaced
-	resp := w.m.ErrorResponse(w.s, w.err)
-	h := w.ResponseWriter.Header()
-	w.dropHandlerHeaders(h)
+	resp := w.gate.Replace(w.ResponseWriter.Header(), handle != nil)
 	// The handler's WriteHeader went through echo's Response, which marked
 	// itself committed although nothing went out.
 	res := w.res
 	res.Committed, res.Status, res.Size = false, http.StatusOK, 0
 	if handle != nil {
-		addErrorHeaders(h, resp.Header, true)
-		return handle(c, w.err)
+		return handle(c, w.gate.Err())
 	}
-	addErrorHeaders(h, resp.Header, false)
-	setLength(h, resp.Body)
 	res.WriteHeader(resp.Status)
 	_, _ = res.Write(resp.Body) // the client went away: nothing else to do
 	return nil

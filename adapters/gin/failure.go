@@ -1,24 +1,13 @@
 package vishnugin
 
-import (
-	"net/http"
-	"slices"
-)
-
 // fail sends the error response in place of the handler's. None of the
 // handler's headers go out, but those of outer middleware (HSTS, CSP) do.
 // The response goes out through gin, on the writer the middleware got, so
 // that outer middleware (a logger, a compressor) sees it as any other; the
 // chain is aborted and err is recorded in c.Errors, as gin's own errors are.
 func (w *writer) fail(err error) {
-	w.failed = true
 	c := w.c
-	resp := w.m.ErrorResponse(w.s, err)
-	h := w.ResponseWriter.Header()
-	clear(h)
-	for k, v := range w.outer {
-		h[k] = slices.Clone(v)
-	}
+	resp := w.gate.Replace(w.ResponseWriter.Header(), w.onError != nil)
 
 	// The error handler writes past this writer, whose writes now fail.
 	// c.Writer (this writer, or an inner middleware's around it) is put
@@ -31,9 +20,6 @@ func (w *writer) fail(err error) {
 	_ = c.Error(err)
 	c.Status(resp.Status)
 	if w.onError == nil {
-		for k, v := range resp.Header {
-			addOrReplace(h, k, v)
-		}
 		if len(resp.Body) > 0 {
 			// The status may forbid a body (a 204 configured by the
 			// application); net/http refuses it then, which is fine.
@@ -41,24 +27,8 @@ func (w *writer) fail(err error) {
 		}
 	} else {
 		// The error handler chooses the body and its type; what the
-		// session needs on any response goes out anyway.
-		for _, k := range []string{"Set-Cookie", "Vary", "Cache-Control"} {
-			if v, ok := resp.Header[k]; ok {
-				addOrReplace(h, k, v)
-			}
-		}
+		// session needs on any response is set already.
 		w.onError(c, err)
 	}
 	c.Writer.WriteHeaderNow()
-}
-
-// addOrReplace sets the header k of an error response: Set-Cookie and Vary
-// lines are added to those already set (by outer middleware), other headers
-// replace theirs.
-func addOrReplace(h http.Header, k string, v []string) {
-	if k == "Set-Cookie" || k == "Vary" {
-		h[k] = append(h[k], v...)
-	} else {
-		h[k] = slices.Clone(v)
-	}
 }

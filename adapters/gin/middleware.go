@@ -1,19 +1,11 @@
 package vishnugin
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"net/http"
-	"slices"
 
 	"github.com/gin-gonic/gin"
 	vishnu "github.com/vishnu-go/vishnu/core"
 )
-
-// errNoManager is what a middleware made without a manager records in
-// c.Errors, beside the 500 it answers every request with.
-var errNoManager = errors.New("vishnugin: Middleware called with a nil *vishnu.Manager")
 
 // Middleware returns the gin middleware of m's sessions: each request gets
 // a session, reachable with Session(c) (or SessionOf(c, m)), and the
@@ -26,24 +18,21 @@ func Middleware(m *vishnu.Manager) gin.HandlerFunc {
 
 // MiddlewareWithOptions is Middleware with options.
 //
-// A nil m is a programming error that gin's HandlerFunc has no way to
-// return: the middleware then answers every request with a 500 and records
-// the error in c.Errors, rather than panic at request time.
+// It panics when m is nil: at start-up, where the middleware is made,
+// never at request time.
 func MiddlewareWithOptions(m *vishnu.Manager, opts Options) gin.HandlerFunc {
 	if m == nil {
-		return func(c *gin.Context) { _ = c.AbortWithError(http.StatusInternalServerError, errNoManager) }
+		panic("vishnugin: Middleware called with a nil *vishnu.Manager")
 	}
+	a := m.Adapter()
 	return func(c *gin.Context) {
 		req := c.Request
-		w := &writer{ResponseWriter: c.Writer, c: c, m: m, req: req, onError: opts.ErrorHandler}
+		w := &writer{ResponseWriter: c.Writer, c: c, a: a, req: req, onError: opts.ErrorHandler}
 		// Headers set before the session middleware ran (by outer
 		// middleware: HSTS, CSP, CORS) survive an error response; the
-		// handler's do not. Most requests have none, and pay nothing.
-		if h := w.ResponseWriter.Header(); len(h) > 0 {
-			w.outer = h.Clone()
-		}
-		var ctx context.Context
-		w.s, ctx = m.OpenHTTP(w.ResponseWriter, req)
+		// handler's do not.
+		s, ctx := a.OpenHTTP(w.ResponseWriter, req)
+		w.gate = a.NewGate(s, w.ResponseWriter.Header())
 		c.Request = req.WithContext(ctx)
 		c.Writer = w
 		// On a panic, finish is skipped: the session is not committed (a
@@ -53,7 +42,7 @@ func MiddlewareWithOptions(m *vishnu.Manager, opts Options) gin.HandlerFunc {
 		// through it.
 		defer w.release()
 		c.Next()
-		w.finish()
+		w.finish(s)
 	}
 }
 
@@ -62,15 +51,15 @@ func MiddlewareWithOptions(m *vishnu.Manager, opts Options) gin.HandlerFunc {
 // c.Writer, so this is the commit point of such a handler (c.Status alone,
 // a handler that only recorded an error for an outer middleware to render).
 // Then it commits what can still be committed of later changes.
-func (w *writer) finish() {
-	switch {
-	case w.committed:
-	case w.ResponseWriter.Written():
-		w.commitBypassed()
-	default:
-		w.commit()
+func (w *writer) finish(s *vishnu.Session) {
+	if w.gate.State() == vishnu.GatePending {
+		if w.ResponseWriter.Written() {
+			w.commitBypassed()
+		} else {
+			w.commit()
+		}
 	}
-	w.m.Finish(w.s)
+	w.a.Finish(s)
 }
 
 // commitBypassed commits a session whose response went out past this
@@ -79,15 +68,7 @@ func (w *writer) finish() {
 // saved; a cookie, or an error response, can no longer be sent, and that is
 // recorded in c.Errors (for gin.Logger) rather than lost in silence.
 func (w *writer) commitBypassed() {
-	h := w.ResponseWriter.Header()
-	before := slices.Clone(h["Set-Cookie"])
-	w.committed = true
-	err := w.m.Commit(w.s)
-	if err == nil && !slices.Equal(before, h["Set-Cookie"]) {
-		err = vishnu.ErrHeadersWritten
-	}
-	h["Set-Cookie"] = before // as it went out
-	if err != nil {
+	if err := w.gate.CommitLate(); err != nil {
 		_ = w.c.Error(fmt.Errorf("vishnugin: the response went out past the session middleware (c.HandleContext?): %w", err))
 	}
 }

@@ -146,17 +146,21 @@ func TestNoMiddleware(t *testing.T) {
 	}
 }
 
+// TestNilManager: a nil Manager is a set-up mistake, reported where the
+// middleware is made (with the function's name), never at request time.
 func TestNilManager(t *testing.T) {
-	e := gin.New()
-	var errs []string
-	e.Use(func(c *gin.Context) {
-		c.Next()
-		errs = c.Errors.Errors()
-	}, vishnugin.Middleware(nil))
-	e.GET("/", func(c *gin.Context) { c.String(http.StatusOK, "served") })
-	url := serve(t, e)
-	r := get(t, newClient(t), url+"/")
-	if r.status != http.StatusInternalServerError || len(errs) != 1 || !strings.Contains(errs[0], "nil *vishnu.Manager") {
-		t.Errorf("with a nil manager: %d %q, errors %q; want a 500 and the error in c.Errors", r.status, r.body, errs)
+	for name, make := range map[string]func(){
+		"Middleware":            func() { vishnugin.Middleware(nil) },
+		"MiddlewareWithOptions": func() { vishnugin.MiddlewareWithOptions(nil, vishnugin.Options{}) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				msg, _ := recover().(string)
+				if !strings.HasPrefix(msg, "vishnugin: Middleware") || !strings.Contains(msg, "nil *vishnu.Manager") {
+					t.Errorf("%s(nil) panicked with %q; want a panic naming vishnugin.Middleware and the nil Manager", name, msg)
+				}
+			}()
+			make()
+		})
 	}
 }

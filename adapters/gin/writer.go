@@ -31,39 +31,30 @@ type writer struct {
 	gin.ResponseWriter // gin's writer (or an outer middleware's), as the middleware got it
 
 	c       *gin.Context
-	m       *vishnu.Manager
-	s       *vishnu.Session
+	a       vishnu.Adapter
 	req     *http.Request // the request as the middleware got it
 	onError func(*gin.Context, error)
-	outer   http.Header // the headers set before the middleware ran
-
-	committed bool // the commit point has run
-	failed    bool // the error response went out in place of the handler's
+	gate    vishnu.Gate
 }
 
 var _ gin.ResponseWriter = (*writer)(nil)
 
 // commit runs the commit point once, and reports whether the handler's
-// response may go out.
+// response may go out. When the commit fails, the error response is sent
+// at once in place of the handler's.
 func (w *writer) commit() bool {
-	if w.committed {
-		return !w.failed
-	}
-	// Marked only once Commit returns: if it panics, the write of a
-	// recovering middleware inside this one commits again, and core answers
-	// that with an error, so the request gets the error response.
-	err := w.m.Commit(w.s)
-	w.committed = true
-	if err != nil {
+	pending := w.gate.State() == vishnu.GatePending
+	err := w.gate.Commit()
+	if err != nil && pending {
 		w.fail(err)
 	}
-	return !w.failed
+	return err == nil
 }
 
 // WriteHeader records the status, as gin's does; nothing goes out yet.
 // Once the error response was sent, the handler's status is ignored.
 func (w *writer) WriteHeader(code int) {
-	if w.failed {
+	if w.gate.State() == vishnu.GateReplaced {
 		return
 	}
 	w.ResponseWriter.WriteHeader(code)
