@@ -46,11 +46,11 @@ func serveBuffered(t *testing.T, m *vishnu.Manager, h conformance.Handler) strin
 // that drops Commit's error instead of sending the error response.
 func serveIgnoringCommitErrors(t *testing.T, m *vishnu.Manager, h conformance.Handler) string {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := m.Open(r.Context(), vishnu.NewHTTPTransport(w, r))
+		s := m.Adapter().Open(r.Context(), m.Adapter().HTTPTransport(w, r))
 		resp := h(s, conformance.NewRequest(r))
-		_ = m.Commit(s) // the mistake
+		_ = m.Adapter().Commit(s) // the mistake
 		_ = resp.Send(w)
-		m.Finish(s)
+		m.Adapter().Finish(s)
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
@@ -75,10 +75,10 @@ func serveIgnoringHandlerErrors(t *testing.T, m *vishnu.Manager, h conformance.H
 // calls Finish, so changes made after the headers are lost.
 func serveWithoutFinish(t *testing.T, m *vishnu.Manager, h conformance.Handler) string {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := m.Open(r.Context(), vishnu.NewHTTPTransport(w, r))
+		s := m.Adapter().Open(r.Context(), m.Adapter().HTTPTransport(w, r))
 		resp := h(s, conformance.NewRequest(r))
-		if err := m.Commit(s); err != nil {
-			e := m.ErrorResponse(s, err)
+		if err := m.Adapter().Commit(s); err != nil {
+			e := m.Adapter().ErrorResponse(s, err)
 			for k, v := range e.Header {
 				w.Header()[k] = v
 			}
@@ -86,7 +86,7 @@ func serveWithoutFinish(t *testing.T, m *vishnu.Manager, h conformance.Handler) 
 			_, _ = w.Write(e.Body)
 			return
 		}
-		_ = resp.Send(w) // the mistake: no m.Finish(s) after the stream
+		_ = resp.Send(w) // the mistake: no m.Adapter().Finish(s) after the stream
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
@@ -96,16 +96,16 @@ func serveWithoutFinish(t *testing.T, m *vishnu.Manager, h conformance.Handler) 
 // at all when it writes nothing.
 func serveCommittingOnWrite(t *testing.T, m *vishnu.Manager, h conformance.Handler) string {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := m.Open(r.Context(), vishnu.NewHTTPTransport(w, r))
+		s := m.Adapter().Open(r.Context(), m.Adapter().HTTPTransport(w, r))
 		cw := &commitOnWrite{ResponseWriter: w, commit: func() bool {
-			if err := m.Commit(s); err != nil {
+			if err := m.Adapter().Commit(s); err != nil {
 				http.Error(w, "session unavailable", http.StatusServiceUnavailable)
 				return false
 			}
 			return true
 		}}
 		_ = h(s, conformance.NewRequest(r)).Send(cw)
-		m.Finish(s) // the mistake: no commit point when nothing was written
+		m.Adapter().Finish(s) // the mistake: no commit point when nothing was written
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
@@ -210,10 +210,10 @@ func serveFlushingAround(t *testing.T, m *vishnu.Manager, h conformance.Handler)
 // dropped.
 func serveIgnoringEndCommitError(t *testing.T, m *vishnu.Manager, h conformance.Handler) string {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := m.Open(r.Context(), vishnu.NewHTTPTransport(w, r))
+		s := m.Adapter().Open(r.Context(), m.Adapter().HTTPTransport(w, r))
 		cw := &commitOnWrite{ResponseWriter: w, commit: func() bool {
-			if err := m.Commit(s); err != nil {
-				e := m.ErrorResponse(s, err)
+			if err := m.Adapter().Commit(s); err != nil {
+				e := m.Adapter().ErrorResponse(s, err)
 				for k, v := range e.Header {
 					w.Header()[k] = v
 				}
@@ -225,9 +225,9 @@ func serveIgnoringEndCommitError(t *testing.T, m *vishnu.Manager, h conformance.
 		}}
 		_ = h(s, conformance.NewRequest(r)).Send(cw)
 		if !cw.committed {
-			_ = m.Commit(s) // the mistake
+			_ = m.Adapter().Commit(s) // the mistake
 		}
-		m.Finish(s)
+		m.Adapter().Finish(s)
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL

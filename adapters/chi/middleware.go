@@ -22,6 +22,12 @@ import (
 // In a handler, the session is core's: vishnu.FromContext(r.Context()),
 // or m.FromContext(r.Context()) when several managers are used side by
 // side. Route guards are core's vishnu.Guard: r.With(guard.Handler).
+//
+// It panics when m is nil: at start-up, where the middleware is made, never
+// at request time.
 func Middleware(m *vishnu.Manager) func(http.Handler) http.Handler {
+	if m == nil {
+		panic("vishnuchi: Middleware called with a nil *vishnu.Manager")
+	}
 	return m.Handler
 }

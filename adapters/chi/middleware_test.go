@@ -297,3 +297,16 @@ func TestLogger(t *testing.T) {
 		})
 	}
 }
+
+// TestNilManager: a nil Manager is a set-up mistake, reported where the
+// middleware is made (with the function's name), never at request time.
+func TestNilManager(t *testing.T) {
+	defer func() {
+		msg, _ := recover().(string)
+		if !strings.HasPrefix(msg, "vishnuchi: Middleware") || !strings.Contains(msg, "nil *vishnu.Manager") {
+			t.Errorf("Middleware(nil) panicked with %q; want a panic naming vishnuchi.Middleware and the nil Manager", msg)
+		}
+	}()
+	r := chi.NewRouter()
+	r.Use(vishnuchi.Middleware(nil))
+}

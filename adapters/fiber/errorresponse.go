@@ -1,10 +1,7 @@
 package vishnufiber
 
 import (
-	"net/http"
-
 	"github.com/gofiber/fiber/v2"
-	"github.com/valyala/fasthttp"
 )
 
 // fail replaces the handler's response with the error response for err: the
@@ -18,15 +15,20 @@ func (r *request) fail(c *fiber.Ctx, err error) error {
 	resp := &r.ctx.Response
 	resp.ResetBody()
 	r.restoreHeader(c)
-	er := r.mw.m.ErrorResponse(r.s, err)
+	er := r.mw.a.ErrorResponse(r.s, err)
 	h := &resp.Header
-	if r.mw.opts.ErrorHandler != nil {
-		addValues(h, "Set-Cookie", er.Header["Set-Cookie"])
-		addValues(h, "Vary", er.Header["Vary"])
-		h.Set(fasthttp.HeaderCacheControl, "no-store")
+	sessionOnly := r.mw.opts.ErrorHandler != nil
+	er.EachHeader(sessionOnly, func(key string, values []string, add bool) {
+		if !add {
+			h.Del(key)
+		}
+		for _, v := range values {
+			h.Add(key, v)
+		}
+	})
+	if sessionOnly {
 		return r.mw.opts.ErrorHandler(c, err)
 	}
-	send(h, er.Header)
 	resp.SetStatusCode(er.Status)
 	resp.SetBody(er.Body)
 	return nil
@@ -48,23 +50,4 @@ func (r *request) restoreHeader(c *fiber.Ctx) {
 		h.DisableNormalizing()
 	}
 	h.SetNoDefaultContentType(cfg.DisableDefaultContentType)
-}
-
-// send sets the error response's headers on h: its Set-Cookie and Vary
-// lines are added to those already set, its other headers replace theirs.
-func send(h *fasthttp.ResponseHeader, header http.Header) {
-	for k, values := range header {
-		switch http.CanonicalHeaderKey(k) {
-		case "Set-Cookie", "Vary":
-		default:
-			h.Del(k)
-		}
-		addValues(h, k, values)
-	}
-}
-
-func addValues(h *fasthttp.ResponseHeader, key string, values []string) {
-	for _, v := range values {
-		h.Add(key, v)
-	}
 }

@@ -2,17 +2,11 @@ package vishnufiber
 
 import (
 	"bytes"
-	"errors"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
 	vishnu "github.com/vishnu-go/vishnu/core"
 )
-
-// errNoManager is what every request gets from a middleware made without a
-// Manager: a configuration mistake, reported where the handler would run
-// rather than as a panic.
-var errNoManager = errors.New("vishnufiber: Middleware needs a *vishnu.Manager, got nil")
 
 // Middleware returns fiber middleware that gives each request m's session,
 // reachable with Session (or SessionOf), and commits it when the handler
@@ -40,11 +34,14 @@ func Middleware(m *vishnu.Manager) fiber.Handler {
 //
 // If the session cannot be loaded or committed, the response is replaced by
 // the error response (see Options.ErrorHandler).
+//
+// It panics when m is nil: at start-up, where the middleware is made, never
+// at request time.
 func MiddlewareWithOptions(m *vishnu.Manager, opts Options) fiber.Handler {
 	if m == nil {
-		return func(*fiber.Ctx) error { return errNoManager }
+		panic("vishnufiber: Middleware called with a nil *vishnu.Manager")
 	}
-	mw := &middleware{m: m, opts: opts}
+	mw := &middleware{m: m, a: m.Adapter(), opts: opts}
 	mw.running = mark{mw: mw, running: true}
 	mw.returned = mark{mw: mw}
 	return mw.handle
@@ -54,7 +51,8 @@ func MiddlewareWithOptions(m *vishnu.Manager, opts Options) fiber.Handler {
 // the Manager: a mark until the session is first used, then the request.
 // Under requestKey{} is the innermost middleware, for Session.
 type middleware struct {
-	m    *vishnu.Manager
+	m    *vishnu.Manager // the key of the request's state in c.Locals
+	a    vishnu.Adapter
 	opts Options
 
 	running, returned mark
@@ -121,13 +119,13 @@ func (mw *middleware) session(c *fiber.Ctx) *vishnu.Session {
 	if !r.running {
 		r.sctx.after.Store(true)
 	}
-	r.s = mw.m.Open(&r.sctx, r)
+	r.s = mw.a.Open(&r.sctx, r)
 	if !r.running {
 		// First used after the commit point (by fiber's ErrorHandler, a
 		// middleware further out): its commit point is now, so that a
 		// change that needs a cookie fails with ErrHeadersWritten. An
 		// unused session has nothing to commit.
-		_ = mw.m.Commit(r.s)
+		_ = mw.a.Commit(r.s)
 	}
 	return r.s
 }
@@ -179,7 +177,7 @@ func (mw *middleware) commit(c *fiber.Ctx) (r *request, failure error, failed bo
 		return r, nil, false // never used
 	}
 	r.sctx.after.Store(true)
-	if err := mw.m.Commit(r.s); err != nil {
+	if err := mw.a.Commit(r.s); err != nil {
 		return r, r.fail(c, err), true
 	}
 	return r, nil, false

@@ -31,13 +31,22 @@ func TestNoMiddleware(t *testing.T) {
 	}
 }
 
+// TestNilManager: a nil Manager is a set-up mistake, reported where the
+// middleware is made (with the function's name), never at request time.
 func TestNilManager(t *testing.T) {
-	app := newApp()
-	app.Use(vishnufiber.Middleware(nil))
-	app.Get("/", func(c *fiber.Ctx) error { return c.SendString("served") })
-	r := newBrowser(t, listen(t, app)).get("/")
-	if r.status != http.StatusInternalServerError || !strings.Contains(r.body, "needs a *vishnu.Manager") {
-		t.Errorf("a middleware without a Manager: status %d, body %q; want fiber's 500 naming the mistake", r.status, r.body)
+	for name, make := range map[string]func(){
+		"Middleware":            func() { vishnufiber.Middleware(nil) },
+		"MiddlewareWithOptions": func() { vishnufiber.MiddlewareWithOptions(nil, vishnufiber.Options{}) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				msg, _ := recover().(string)
+				if !strings.HasPrefix(msg, "vishnufiber: Middleware") || !strings.Contains(msg, "nil *vishnu.Manager") {
+					t.Errorf("%s(nil) panicked with %q; want a panic naming vishnufiber.Middleware and the nil Manager", name, msg)
+				}
+			}()
+			make()
+		})
 	}
 }
 

@@ -118,6 +118,6 @@ func (r *request) end() {
 	r.ended = true
 	r.mu.Unlock()
 	if !ended {
-		r.mw.m.Finish(r.s)
+		r.mw.a.Finish(r.s)
 	}
 }
