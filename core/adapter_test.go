@@ -136,3 +136,92 @@ func TestOpenHTTP(t *testing.T) {
 		t.Errorf("OpenHTTP allocates %v times, want 1", n)
 	}
 }
+
+// sentTransport is the Transport of a custom adapter on net/http that
+// knows when its headers went out: its writer records the first
+// WriteHeader or Write.
+type sentTransport struct {
+	http.ResponseWriter
+	r    *http.Request
+	sent bool
+}
+
+func (t *sentTransport) Cookies(name string) []string {
+	var values []string
+	for _, c := range t.r.CookiesNamed(name) {
+		values = append(values, c.Value)
+	}
+	return values
+}
+func (t *sentTransport) SetCookie(name, line string) {
+	t.ResponseWriter.Header().Add("Set-Cookie", line)
+}
+func (t *sentTransport) Header(key string) string {
+	return strings.Join(t.ResponseWriter.Header().Values(key), ", ")
+}
+func (t *sentTransport) SetHeader(key, value string) { t.ResponseWriter.Header().Set(key, value) }
+func (t *sentTransport) HeadersSent() bool           { return t.sent }
+func (t *sentTransport) WriteHeader(code int)        { t.sent = true; t.ResponseWriter.WriteHeader(code) }
+func (t *sentTransport) Write(p []byte) (int, error) {
+	t.sent = true
+	return t.ResponseWriter.Write(p)
+}
+
+// A custom adapter whose Commit comes after its headers went out cannot set
+// the cookie: when its Transport says so, Commit reports the change that
+// needed the cookie as ErrHeadersWritten (never nil while the cookie is
+// lost), writes nothing the browser could not find again, and still
+// persists what needs no cookie.
+func TestLateCommitReportedThroughTransport(t *testing.T) {
+	cfg, st := testConfig(newClock())
+	m := newManager(t, cfg)
+	a := m.Adapter()
+	commitErrs := make(chan error, 1)
+	url := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tr := &sentTransport{ResponseWriter: w, r: r}
+		s := a.Open(r.Context(), tr)
+		var err error
+		switch r.URL.Path {
+		case "/late": // the mistake: the handler writes before the commit point
+			err = s.Set("k", r.FormValue("v"))
+			tr.Write([]byte("written"))
+		case "/on-time":
+			err = s.Set("k", r.FormValue("v"))
+		case "/late-change": // a stored session's change needs no new cookie
+			err = s.Set("k", r.FormValue("v"))
+			tr.Write([]byte("written"))
+		}
+		if err != nil {
+			t.Errorf("%s: Set: %v", r.URL.Path, err)
+		}
+		commitErrs <- a.Commit(s)
+		a.Finish(s)
+	}))
+	b := newBrowser(t, url)
+
+	if _, set := b.get("/late?v=1"); len(set) != 0 {
+		t.Fatalf("a Set-Cookie after the headers: %q", set)
+	}
+	if err := <-commitErrs; !errors.Is(err, vishnu.ErrHeadersWritten) {
+		t.Fatalf("Commit after the headers went out = %v, want ErrHeadersWritten", err)
+	}
+	if n := st.saves.Load(); n != 0 {
+		t.Fatalf("%d records written for a session whose cookie was lost", n)
+	}
+
+	if _, set := b.get("/on-time?v=2"); len(set) != 1 {
+		t.Fatalf("a commit in time set %q", set)
+	}
+	if err := <-commitErrs; err != nil {
+		t.Fatal(err)
+	}
+	b.get("/late-change?v=3")
+	if err := <-commitErrs; err != nil {
+		t.Fatalf("a late change that needs no cookie: %v", err)
+	}
+	tr := newMapTransport()
+	tr.cookies["vishnu"] = []string{b.cookie("vishnu")}
+	if v, _ := vishnu.Get[string](a.Open(t.Context(), tr), "k"); v != "3" {
+		t.Fatalf("the late change that needed no cookie was not kept: k = %q", v)
+	}
+}

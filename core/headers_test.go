@@ -126,3 +126,46 @@ func TestConfiguredErrorResponse(t *testing.T) {
 		t.Errorf("ErrorResponse got %v", got)
 	}
 }
+
+// A response whose handler only read the session is personal too: it gets
+// Vary: Cookie and a Cache-Control no shared cache may store (the
+// handler's private directives kept, public and s-maxage dropped), with or
+// without a cookie on the request, and without a Set-Cookie. A request
+// that never touched its session gets neither header.
+func TestReadSessionResponsesAreNotSharedCacheable(t *testing.T) {
+	cfg, _ := testConfig(newClock())
+	mux := http.NewServeMux()
+	mux.Handle("/", app())
+	mux.HandleFunc("/public-read", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=60, s-maxage=600")
+		w.Header().Set("Vary", "Accept-Encoding")
+		v, _ := vishnu.Get[string](vishnu.FromContext(r.Context()), "a")
+		w.Write([]byte(v))
+	})
+	b := newBrowser(t, serve(t, newManager(t, cfg), mux))
+	check := func(path, cacheControl, vary string) {
+		t.Helper()
+		resp, err := b.c.Get(b.base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if n := len(resp.Header.Values("Set-Cookie")); n != 0 {
+			t.Errorf("%s: %d Set-Cookie lines on a read", path, n)
+		}
+		if got := resp.Header.Get("Cache-Control"); got != cacheControl {
+			t.Errorf("%s: Cache-Control %q, want %q", path, got, cacheControl)
+		}
+		if got := strings.Join(resp.Header.Values("Vary"), ", "); got != vary {
+			t.Errorf("%s: Vary %q, want %q", path, got, vary)
+		}
+	}
+	// No cookie yet: what the page says depends on having none.
+	check("/get?k=a", "private", "Cookie")
+	check("/public-read", "private, max-age=60", "Accept-Encoding, Cookie")
+	check("/untouched", "", "")
+	b.expect("/set?k=a&v=1", "ok")
+	check("/get?k=a", "private", "Cookie")
+	check("/public-read", "private, max-age=60", "Accept-Encoding, Cookie")
+	check("/untouched", "", "")
+}
