@@ -118,7 +118,7 @@ func streamCases() []adapterCase {
 			if last := chunks[len(chunks)-1]; last != lateChunk("ok") {
 				e.Fatalf("a change to an existing session after the headers were sent failed: the stream ends with %q", last)
 			}
-			e.wantValues(b.ok(b.get("get"), "the request after the stream"), "the request after a stream whose handler changed its existing session after the headers (is the adapter's Manager.Finish called when the handler returns?)", "user", "ada", "cart", "late")
+			e.wantValues(b.ok(b.get("get"), "the request after the stream"), "the request after a stream whose handler changed its existing session after the headers (is the adapter's Adapter.Finish called when the handler returns?)", "user", "ada", "cart", "late")
 
 			fresh := e.start(func(c *vishnu.Config) { c.AutoSave = true })
 			st = e.newStream()
