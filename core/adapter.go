@@ -58,9 +58,6 @@ func (m *Manager) Adapter() Adapter {
 	return Adapter{m: m}
 }
 
-// Manager returns the Manager a belongs to.
-func (a Adapter) Manager() *Manager { return a.m }
-
 // Open returns the session of one request, which reaches the request through
 // t. Nothing is read (not even the cookie) until the session is first used.
 // ctx is used for store calls; put the session in the context the handler

@@ -8,6 +8,11 @@ import (
 
 // Manager holds a validated Config and hands out sessions. It is safe for
 // concurrent use; make one per cookie name at start-up and share it.
+//
+// An application installs its middleware (Handler, or a framework
+// adapter's), reaches the session with FromContext, and manages a user's
+// sessions with UserSessions and EndUserSessions. What only framework
+// adapters call is on Adapter.
 type Manager struct {
 	cfg       Config
 	codec     *codec

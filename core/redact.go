@@ -84,7 +84,7 @@ func (c Config) GoString() string { return c.String() }
 
 // Format implements fmt.Formatter, so that no verb (%v, %+v, %#v, %x, %d
 // ...) prints the secrets and keys: each prints String.
-func (c Config) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }
+func (c Config) Format(f fmt.State, verb rune) { _, _ = f.Write([]byte(c.String())) }
 
 // LogValue implements slog.LogValuer: c logs as a group of its settings,
 // without its secrets and keys.
@@ -105,7 +105,7 @@ func (m *Manager) GoString() string { return m.String() }
 
 // Format implements fmt.Formatter, so that no verb prints the secrets and
 // keys: each prints String.
-func (m *Manager) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(m.String())) }
+func (m *Manager) Format(f fmt.State, verb rune) { _, _ = f.Write([]byte(m.String())) }
 
 // LogValue implements slog.LogValuer: m logs as its configuration, without
 // its secrets and keys.
