@@ -96,9 +96,9 @@ func (m *Manager) setCookie(t Transport, line string) {
 	}
 }
 
-// markPrivate keeps shared caches from storing a response that sets a
-// session cookie: a CDN or proxy would otherwise serve it, cookie and all,
-// to the next visitor. Vary: Cookie says the response depends on the
+// markPrivate keeps shared caches from storing a response whose session
+// was used: a CDN or proxy would otherwise serve it, cookie or personal
+// page and all, to the next visitor. Vary: Cookie says the response depends on the
 // cookie; Cache-Control gets "private" unless it already forbids storing.
 func markPrivate(t Transport) {
 	if ht, ok := t.(*httpTransport); ok && ht.markPrivateFast() {

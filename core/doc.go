@@ -27,8 +27,9 @@
 // the cookie nor the store. It is committed once, just before the response
 // headers are sent (the first Write, WriteHeader, Flush, ReadFrom or Hijack,
 // or the handler's return), without buffering the body: its cookie is set
-// then (with Vary: Cookie and a private Cache-Control, so that no shared
-// cache hands it to another visitor), and if the store fails, the
+// then, and every response whose session was used gets Vary: Cookie and a
+// private Cache-Control, so that no shared cache hands one visitor's cookie
+// or page to another; and if the store fails, the
 // configured error response (Config.ErrorResponse) is sent in place of the
 // handler's, so a store outage is never mistaken for "no session" and never
 // logs anybody out. A change that needs a cookie after that point fails
