@@ -83,14 +83,14 @@ func vishnuConfig(store vishnu.Store) vishnu.Config {
 // newVishnuSession makes a session holding userKey through m without a
 // request.
 func newVishnuSession(tb testing.TB, m *vishnu.Manager) {
-	s := m.Open(context.Background(), nullTransport{})
+	s := m.Adapter().Open(context.Background(), nullTransport{})
 	if err := s.Set(userKey, userValue); err != nil {
 		tb.Fatal(err)
 	}
-	if err := m.Commit(s); err != nil {
+	if err := m.Adapter().Commit(s); err != nil {
 		tb.Fatal(err)
 	}
-	m.Finish(s)
+	m.Adapter().Finish(s)
 }
 
 // vishnuPopApp: Vishnu's memory store bounded at n records, so that new
