@@ -35,8 +35,10 @@ const (
 type Gate struct {
 	s     *Session
 	outer http.Header // the headers set before the middleware ran; nil when none
-	err   error       // the commit's error, once it failed
 	state GateState
+	// The commit's error is the session's: Adapter.Commit returns it again
+	// on every later call, so the gate, which core's middleware allocates
+	// with each request, does not hold it too.
 }
 
 // NewGate returns the gate of the response whose session is s and whose
@@ -53,8 +55,13 @@ func (a Adapter) NewGate(s *Session, h http.Header) Gate {
 // State returns where the response stands.
 func (g *Gate) State() GateState { return g.state }
 
-// Err returns the commit's error once it failed, and nil before.
-func (g *Gate) Err() error { return g.err }
+// Err returns the commit's error once it failed, and nil otherwise.
+func (g *Gate) Err() error {
+	if g.state != GateFailed && g.state != GateReplaced {
+		return nil
+	}
+	return g.s.commitPoint(false) // the first call's result
+}
 
 // Commit runs the commit point once, and returns nil when the handler's
 // response may go out: committed, or abandoned by a panic. Otherwise it
@@ -70,9 +77,14 @@ func (g *Gate) Commit() error {
 	case GateCommitted, GateAbandoned:
 		return nil
 	case GateFailed, GateReplaced:
-		return g.err
+		return g.Err()
 	}
-	return g.settle(g.s.m.Adapter().Commit(g.s))
+	if err := g.s.m.Adapter().Commit(g.s); err != nil {
+		g.state = GateFailed
+		return err
+	}
+	g.state = GateCommitted
+	return nil
 }
 
 // CommitLate is the commit point of a response that went out without
@@ -88,15 +100,6 @@ func (g *Gate) CommitLate() error {
 	err := g.s.commitPoint(true)
 	g.state = GateCommitted
 	return err
-}
-
-func (g *Gate) settle(err error) error {
-	if err != nil {
-		g.state, g.err = GateFailed, err
-		return err
-	}
-	g.state = GateCommitted
-	return nil
 }
 
 // Unwind is called when the handler chain unwinds, by a return or a panic
@@ -125,7 +128,7 @@ func (g *Gate) Unwind() bool {
 // Call it only once Commit failed.
 func (g *Gate) Replace(h http.Header, sessionOnly bool) ErrorResponse {
 	g.state = GateReplaced
-	resp := g.s.m.sessionErrorResponse(g.s, g.err)
+	resp := g.s.m.sessionErrorResponse(g.s, g.Err())
 	clear(h)
 	for k, v := range g.outer {
 		h[k] = slices.Clone(v)
