@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/vishnu-go/vishnu/conformance"
+	vishnu "github.com/vishnu-go/vishnu/core"
 	"github.com/vishnu-go/vishnu/internal/testserver"
 	pgstore "github.com/vishnu-go/vishnu/stores/postgres"
 )
@@ -179,4 +179,20 @@ func storeAt(t testing.TB, addr string) *pgstore.Store {
 	return s
 }
 
-var _ = errors.Is
+// record returns the record of fields.
+func record(fields map[string]string) []byte {
+	m := make(map[string][]byte, len(fields))
+	for k, v := range fields {
+		m[k] = []byte(v)
+	}
+	return vishnu.EncodeRecord(m)
+}
+
+// set returns the fields of name, value pairs.
+func set(kv ...string) []vishnu.Field {
+	var fs []vishnu.Field
+	for i := 0; i+1 < len(kv); i += 2 {
+		fs = append(fs, vishnu.Field{Key: kv[i], Value: []byte(kv[i+1])})
+	}
+	return fs
+}

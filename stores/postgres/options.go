@@ -48,7 +48,7 @@ func WithSchema(schema string) Option {
 // Names are used as quoted identifiers, so any character but NUL is
 // allowed and letter case is kept ("Sessions" and "sessions" are two
 // tables); a name must leave room for the longest suffix within
-// PostgreSQL's 63 bytes, so it has at most 45.
+// PostgreSQL's 63 bytes, so it has at most 49.
 func WithTable(table string) Option {
 	return func(o *options) { o.table = table }
 }
