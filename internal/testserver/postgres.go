@@ -95,9 +95,13 @@ func StartPostgres(t testing.TB) (*Postgres, error) {
 }
 
 // postgresBin returns the directory of the PostgreSQL server binaries:
-// that of initdb on PATH, else the newest /usr/lib/postgresql/N/bin.
+// that of initdb on PATH (where a link to it leads: the other binaries may
+// not be linked beside it), else the newest /usr/lib/postgresql/N/bin.
 func postgresBin() (string, error) {
 	if p, err := exec.LookPath("initdb"); err == nil {
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			p = real
+		}
 		return filepath.Dir(p), nil
 	}
 	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -22,8 +23,11 @@ import (
 func serverURL(t testing.TB) string {
 	t.Helper()
 	url, err := testserver.PostgresURL(t)
-	if err != nil {
+	if errors.Is(err, testserver.ErrNotInstalled) {
 		conformance.Unavailable(t, "PostgreSQL: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
 	}
 	return url
 }
