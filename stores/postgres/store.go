@@ -90,13 +90,18 @@ func (n names) statements() statements {
 		addUser: `INSERT INTO ` + n.Users + ` (user_name, session_id, info, expires) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (user_name, session_id) DO UPDATE SET info = EXCLUDED.info, expires = EXCLUDED.expires`,
 		removeUser: `DELETE FROM ` + n.Users + ` WHERE user_name = $1 AND session_id = $2`,
-		// The expired entries go as the live ones are read, in the same
-		// statement; both parts see the same snapshot, so the condition
-		// that keeps one part from the other is the expiry alone.
-		listUser: `WITH expired AS (
-				DELETE FROM ` + n.Users + ` WHERE user_name = $1 AND expires <= $2
+		// Dead entries go as the live ones are read, in the same
+		// statement: those past their own expiry, and those whose session
+		// is there but expired (it timed out). Both parts see the same
+		// snapshot, so each takes the other's condition negated. An entry
+		// whose session row is missing stays: the index may list a session
+		// before its record is written, and Vishnu checks each entry.
+		listUser: `WITH dead AS (
+				DELETE FROM ` + n.Users + ` u WHERE u.user_name = $1 AND (u.expires <= $2
+					OR EXISTS (SELECT 1 FROM ` + n.Sessions + ` s WHERE s.id = u.session_id AND s.expires <= $2))
 			)
-			SELECT session_id, info FROM ` + n.Users + ` WHERE user_name = $1 AND expires > $2`,
+			SELECT u.session_id, u.info FROM ` + n.Users + ` u WHERE u.user_name = $1 AND u.expires > $2
+				AND NOT EXISTS (SELECT 1 FROM ` + n.Sessions + ` s WHERE s.id = u.session_id AND s.expires <= $2)`,
 	}
 }
 

@@ -383,8 +383,9 @@ func TestCleanupSkipsLocked(t *testing.T) {
 	}
 }
 
-// TestUserSessionsPrunes: listing a user deletes their expired entries
-// in the same statement, and leaves the others.
+// TestUserSessionsPrunes: listing a user deletes their dead entries (past
+// their expiry, or of a session that timed out) in the same statement, and
+// leaves the others.
 func TestUserSessionsPrunes(t *testing.T) {
 	f := newStore(t, newPool(t, serverURL(t)))
 	ctx := context.Background()
@@ -394,11 +395,22 @@ func TestUserSessionsPrunes(t *testing.T) {
 	if _, err := f.pool.Exec(ctx, fmt.Sprintf(`INSERT INTO %s SELECT 'bob', 'dead' || i, '', now() - interval '1 minute' FROM generate_series(1, 100) i`, f.object("_users"))); err != nil {
 		t.Fatal(err)
 	}
-	got, err := f.UserSessions(ctx, "bob")
-	if err != nil || len(got) != 1 || string(got["live"]) != "l" {
-		t.Fatalf("UserSessions = %q, %v; want the live entry alone", got, err)
+	// An entry of its own expiry ahead, whose session timed out.
+	if err := f.Save(ctx, "timedout", []byte("x"), time.Now().Add(-time.Second)); err != nil {
+		t.Fatal(err)
 	}
-	if n := f.count(t, `SELECT count(*) FROM %s WHERE user_name = 'bob'`, "_users"); n != 1 {
-		t.Errorf("%d entries left after listing, want 1: the expired ones were not pruned", n)
+	if err := f.AddUserSession(ctx, "bob", "timedout", []byte("t"), hour()); err != nil {
+		t.Fatal(err)
+	}
+	// An entry whose session is not (yet) written is listed.
+	if err := f.AddUserSession(ctx, "bob", "unwritten", []byte("u"), hour()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.UserSessions(ctx, "bob")
+	if err != nil || len(got) != 2 || string(got["live"]) != "l" || string(got["unwritten"]) != "u" {
+		t.Fatalf("UserSessions = %q, %v; want the live and the unwritten entries alone", got, err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM %s WHERE user_name = 'bob'`, "_users"); n != 2 {
+		t.Errorf("%d entries left after listing, want 2: the dead ones were not pruned", n)
 	}
 }

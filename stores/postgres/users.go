@@ -38,9 +38,10 @@ func (s *Store) RemoveUserSession(ctx context.Context, user, id string) error {
 }
 
 // UserSessions implements vishnu.UserIndex with one statement, which
-// returns the user's unexpired entries and deletes the expired ones.
-// Entries of sessions that ended before they expired are Vishnu's to drop:
-// it checks each listed entry against its session (see
+// returns the user's live entries and deletes the dead ones: those past
+// their expiry, and those of sessions that timed out (their row is there,
+// expired). Entries of sessions deleted (a logout, a session ended) are
+// Vishnu's to drop: it checks each listed entry against its session (see
 // vishnu.Manager.UserSessions).
 func (s *Store) UserSessions(ctx context.Context, user string) (map[string][]byte, error) {
 	rows, err := s.pool.Query(ctx, s.sql.listUser, user, time.Now())
