@@ -238,4 +238,3 @@ func cookieValue(hc *http.Client, url string) string {
 	}
 	return ""
 }
-
