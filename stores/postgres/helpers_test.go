@@ -68,7 +68,6 @@ type fixture struct {
 	*pgstore.Store
 	pool   *pgxpool.Pool
 	schema string
-	table  string
 }
 
 // newStore returns a migrated Store on pool in a schema of its own, which
@@ -86,7 +85,7 @@ func newStore(t testing.TB, pool *pgxpool.Pool, opts ...pgstore.Option) *fixture
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
-	return &fixture{Store: s, pool: pool, schema: schema, table: pgstore.DefaultTable}
+	return &fixture{Store: s, pool: pool, schema: schema}
 }
 
 func dropSchema(t testing.TB, pool *pgxpool.Pool, schema string) {

@@ -22,8 +22,7 @@ var (
 // It is safe for concurrent use.
 type Store struct {
 	pool   *pgxpool.Pool
-	names  names
-	schema string // the schema's SQL, with names
+	schema string // the schema's SQL, with the store's names
 	sql    statements
 }
 
@@ -57,7 +56,7 @@ func New(pool *pgxpool.Pool, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{pool: pool, names: n, schema: schema, sql: n.statements()}, nil
+	return &Store{pool: pool, schema: schema, sql: n.statements()}, nil
 }
 
 func (n names) statements() statements {
