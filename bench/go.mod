@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/alexedwards/scs/goredisstore v0.0.0-20250212122300-421ef1d8611c
+	github.com/alexedwards/scs/pgxstore v0.0.0-20240316134038-7e11d57e8885
 	github.com/alexedwards/scs/v2 v2.9.0
 	github.com/boj/redistore v1.4.1
 	github.com/gin-contrib/sessions v1.0.4
@@ -12,18 +13,25 @@ require (
 	github.com/gofiber/fiber/v2 v2.52.15
 	github.com/gofiber/storage/redis/v3 v3.4.3
 	github.com/gorilla/sessions v1.4.0
+	github.com/jackc/pgx/v5 v5.13.0
 	github.com/labstack/echo-contrib v0.50.1
 	github.com/labstack/echo/v4 v4.16.5
 	github.com/quasoft/memstore v0.0.0-20191010062613-2bce066d2b0b
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/valyala/fasthttp v1.51.0
 	github.com/vishnu-go/vishnu/core v0.1.0
+	github.com/vishnu-go/vishnu/internal v0.1.0
+	github.com/vishnu-go/vishnu/stores/postgres v0.1.0
 )
 
 require (
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/gomodule/redigo v1.9.2 // indirect
+	github.com/jackc/pgpassfile v1.0.0 // indirect
+	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
+	github.com/jackc/puddle/v2 v2.2.3 // indirect
 	go.uber.org/atomic v1.12.0 // indirect
+	golang.org/x/sync v0.23.0 // indirect
 )
 
 require (
@@ -90,3 +98,7 @@ replace github.com/vishnu-go/vishnu/adapters/fiber => ../adapters/fiber
 replace github.com/vishnu-go/vishnu/stores/redis => ../stores/redis
 
 replace github.com/vishnu-go/vishnu/adapters/gin => ../adapters/gin
+
+replace github.com/vishnu-go/vishnu/stores/postgres => ../stores/postgres
+
+replace github.com/vishnu-go/vishnu/internal => ../internal

@@ -30,7 +30,10 @@ const (
 // only the keys of the requests that saved last; Vishnu commits each
 // request's change atomically and must keep all 100. The other libraries'
 // counts are logged, not checked.
-func TestLostUpdates(t *testing.T) {
+func TestLostUpdates(t *testing.T) { lostUpdates(t, libs) }
+
+// lostUpdates runs the lost-update check on each of libs.
+func lostUpdates(t *testing.T, libs []lib) {
 	for _, l := range libs {
 		a, ok := l.app(t, write) // a server-side store
 		if !ok || !a.setKey.ok() {

@@ -10,7 +10,12 @@ import (
 // a write is persisted, a new session gets a cookie, and an untouched
 // request leaves the session as it was.
 func TestScenarios(t *testing.T) {
-	for _, sc := range []scenario{untouched, read, write, newSession, cookieRead, cookieWrite} {
+	checkScenarios(t, libs, []scenario{untouched, read, write, newSession, cookieRead, cookieWrite})
+}
+
+// checkScenarios runs the check of TestScenarios on libs and scenarios.
+func checkScenarios(t *testing.T, libs []lib, scenarios []scenario) {
+	for _, sc := range scenarios {
 		for _, l := range libs {
 			t.Run(sc.String()+"/lib="+l.name, func(t *testing.T) {
 				a, ok := l.app(t, sc)

@@ -20,6 +20,11 @@ func scsApp(tb testing.TB, sc scenario) (app, bool) {
 	// says so when a test stops it at once).
 	sm := scs.New()
 	sm.Store = memstore.New()
+	return scsAppOn(sm, sc), true
+}
+
+// scsAppOn serves the server-side scenarios through sm, whatever its store.
+func scsAppOn(sm *scs.SessionManager, sc scenario) app {
 	handle := func(f http.HandlerFunc) endpoint { return endpoint{h: sm.LoadAndSave(f)} }
 
 	a := app{cookieName: sm.Cookie.Name}
@@ -60,5 +65,5 @@ func scsApp(tb testing.TB, sc scenario) (app, bool) {
 	case newSession:
 		a.run = a.seed
 	}
-	return a, true
+	return a
 }

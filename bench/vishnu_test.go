@@ -12,7 +12,11 @@ import (
 // memory store or, for the cookie scenarios, the cookie store (encrypted).
 // AutoSave persists writes without a Save call.
 func vishnuApp(tb testing.TB, sc scenario) (app, bool) {
-	m := vishnuManager(tb, sc)
+	return vishnuAppOn(tb, sc, vishnuManager(tb, sc)), true
+}
+
+// vishnuAppOn serves the scenarios through m, whatever its store.
+func vishnuAppOn(tb testing.TB, sc scenario, m *vishnu.Manager) app {
 	handle := func(f http.HandlerFunc) endpoint { return endpoint{h: m.Handler(f)} }
 
 	a := app{cookieName: m.CookieName()}
@@ -64,7 +68,7 @@ func vishnuApp(tb testing.TB, sc scenario) (app, bool) {
 	case newSession:
 		a.run = a.seed
 	}
-	return a, true
+	return a
 }
 
 // vishnuManager is the Manager every Vishnu row uses: the memory store or,

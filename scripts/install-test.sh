@@ -4,8 +4,9 @@
 # replace lines (which the go command ignores in a dependency).
 #
 #  1. publishes every library module (core, conformance, stores/*, adapters/*,
-#     found from go.work) at the version their siblings require into a
-#     temporary file:// module proxy, with scripts/modtool;
+#     found from go.work), and internal, which libraries require for their
+#     tests, at the version their siblings require into a temporary file://
+#     module proxy, with scripts/modtool;
 #  2. installs each library module alone in a scratch module of its own
 #     (go get, then go mod tidy of a file importing it);
 #  3. in a scratch module outside the repository (GOWORK=off, GOFLAGS=-mod=mod,
@@ -96,6 +97,7 @@ framework_of() { # dir
 	stores/redis) echo github.com/redis/go-redis ;;
 	stores/memcache) echo github.com/bradfitz/gomemcache ;;
 	stores/datastore) echo "cloud.google.com/go/datastore" ;;
+	stores/postgres) echo github.com/jackc/pgx ;;
 	esac
 }
 
@@ -221,7 +223,7 @@ for l in "${LIBS[@]}"; do
 	((chosen)) && continue
 	unwanted+=("$path")
 done
-for dir in adapters/gin adapters/echo adapters/chi adapters/fiber stores/redis stores/memcache stores/datastore; do
+for dir in adapters/gin adapters/echo adapters/chi adapters/fiber stores/redis stores/memcache stores/datastore stores/postgres; do
 	chosen=0
 	for c in "${CHOSEN[@]}"; do [[ $c == "$dir" ]] && chosen=1; done
 	((chosen)) && continue

@@ -11,11 +11,17 @@ import (
 // Timeout is how long an example app's session lives unused.
 const Timeout = 20 * time.Minute
 
-// NewManager configures the sessions of every example app. secret is
-// VISHNU_SECRET; when it is empty a random one is made, which is fine for a
-// demo but logs everyone out on restart. A secret that is too short is the
-// constructor's error.
+// NewManager configures the sessions of every example app, in memory.
+// secret is VISHNU_SECRET; when it is empty a random one is made, which is
+// fine for a demo but logs everyone out on restart. A secret that is too
+// short is the constructor's error.
 func NewManager(secret string, log *slog.Logger) (*vishnu.Manager, error) {
+	return NewManagerOn(vishnu.NewMemoryStore(), secret, log)
+}
+
+// NewManagerOn is NewManager with the sessions kept in store, for the
+// example apps on a database.
+func NewManagerOn(store vishnu.Store, secret string, log *slog.Logger) (*vishnu.Manager, error) {
 	key := []byte(secret)
 	if secret == "" {
 		key = make([]byte, vishnu.MinSecretLen)
@@ -23,7 +29,7 @@ func NewManager(secret string, log *slog.Logger) (*vishnu.Manager, error) {
 		log.Warn("VISHNU_SECRET is not set: using a random secret, so sessions won't survive a restart")
 	}
 	return vishnu.New(vishnu.Config{
-		Store:   vishnu.NewMemoryStore(),
+		Store:   store,
 		Secret:  key,
 		Timeout: Timeout,
 		// The default is AutoSave false, with which every handler that

@@ -50,6 +50,8 @@ var layout = map[string][]string{
 	"bench":          {"core"},
 	"stores/aaa":     {"stores/redis", "core"}, // a store built on another sorts after it
 	"adapters/other": {"core"},
+	"internal":       nil,
+	"stores/pg":      {"core", "conformance", "internal"}, // requires support for its tests
 }
 
 func TestModulesInDependencyOrder(t *testing.T) {
@@ -64,6 +66,9 @@ func TestModulesInDependencyOrder(t *testing.T) {
 		pos[m.dir] = i
 		if want := isLibrary(m.dir); m.library != want {
 			t.Errorf("%s: library %v, want %v", m.dir, m.library, want)
+		}
+		if want := m.dir == "internal"; m.support != want {
+			t.Errorf("%s: support %v, want %v", m.dir, m.support, want)
 		}
 	}
 	for _, m := range r.modules {
@@ -121,9 +126,9 @@ func TestPublishWritesAProxy(t *testing.T) {
 	for _, m := range r.modules {
 		vdir := filepath.Join(out, filepath.FromSlash(m.path), "@v")
 		_, err := os.Stat(vdir)
-		if !m.library {
+		if !m.published() {
 			if err == nil {
-				t.Errorf("%s is not a library but was published", m.dir)
+				t.Errorf("%s is neither a library nor support but was published", m.dir)
 			}
 			continue
 		}

@@ -17,6 +17,7 @@ type mod struct {
 	dir      string // folder relative to the repository root, slash-separated
 	path     string // module path
 	library  bool   // published for users to install
+	support  bool   // published because libraries require it, never installed by users
 	siblings []module.Version
 }
 
@@ -52,6 +53,27 @@ func isLibrary(dir string) bool {
 		strings.HasPrefix(dir, "stores/") || strings.HasPrefix(dir, "adapters/")
 }
 
+// isSupport says whether the module in dir is test support that library
+// modules require for their own tests (internal, which starts real servers):
+// it is published beside them, so that a user's go command can resolve those
+// requirements, but users never install it (Go's internal rule keeps its
+// packages out of their reach), so it is no library.
+func isSupport(dir string) bool { return dir == "internal" }
+
+// rank orders the kinds of module: libraries, support, applications.
+func (m *mod) rank() int {
+	switch {
+	case m.library:
+		return 0
+	case m.support:
+		return 1
+	}
+	return 2
+}
+
+// published says whether m goes to the module proxy.
+func (m *mod) published() bool { return m.library || m.support }
+
 // loadRepo reads go.work's use lines and each module's go.mod, and orders the
 // modules so that every module comes after the siblings it requires.
 func loadRepo(root string) (*repo, error) {
@@ -80,7 +102,7 @@ func loadRepo(root string) (*repo, error) {
 		if f.Module == nil {
 			return nil, fmt.Errorf("%s has no module line", gomod)
 		}
-		m := &mod{dir: dir, path: f.Module.Mod.Path, library: isLibrary(dir)}
+		m := &mod{dir: dir, path: f.Module.Mod.Path, library: isLibrary(dir), support: isSupport(dir)}
 		for _, r := range f.Require {
 			m.siblings = append(m.siblings, r.Mod) // filtered below, once every path is known
 		}
@@ -99,7 +121,8 @@ func loadRepo(root string) (*repo, error) {
 
 // dependencyOrder sorts mods so that each comes after what it requires;
 // among modules whose requirements are all placed, libraries come first, then
-// folder order, so that the output is the same on every run.
+// support modules, then applications, then folder order, so that the output
+// is the same on every run.
 func dependencyOrder(mods []*mod, byPath map[string]*mod) ([]*mod, error) {
 	placed := map[*mod]bool{}
 	var out []*mod
@@ -123,16 +146,14 @@ func dependencyOrder(mods []*mod, byPath map[string]*mod) ([]*mod, error) {
 			return nil, fmt.Errorf("the requirements of %s form a cycle", strings.Join(left, ", "))
 		}
 		slices.SortFunc(ready, func(a, b *mod) int {
-			if a.library != b.library {
-				if a.library {
-					return -1
-				}
-				return 1
+			if c := a.rank() - b.rank(); c != 0 {
+				return c
 			}
 			return strings.Compare(a.dir, b.dir)
 		})
 		// One at a time, so that a library that becomes ready only after
-		// another library still comes before the applications.
+		// another library (or a support module) still comes before the
+		// applications.
 		placed[ready[0]] = true
 		out = append(out, ready[0])
 	}

@@ -1,0 +1,29 @@
+module github.com/vishnu-go/vishnu/examples/postgres
+
+go 1.26.0
+
+require (
+	github.com/jackc/pgx/v5 v5.13.0
+	github.com/vishnu-go/vishnu/conformance v0.1.0
+	github.com/vishnu-go/vishnu/core v0.1.0
+	github.com/vishnu-go/vishnu/examples v0.1.0
+	github.com/vishnu-go/vishnu/internal v0.1.0
+	github.com/vishnu-go/vishnu/stores/postgres v0.1.0
+)
+
+require (
+	github.com/jackc/pgpassfile v1.0.0 // indirect
+	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
+	github.com/jackc/puddle/v2 v2.2.3 // indirect
+	github.com/stretchr/testify v1.12.1 // indirect
+	golang.org/x/sync v0.24.0 // indirect
+	golang.org/x/text v0.43.0 // indirect
+)
+
+replace (
+	github.com/vishnu-go/vishnu/conformance => ../../conformance
+	github.com/vishnu-go/vishnu/core => ../../core
+	github.com/vishnu-go/vishnu/examples => ../
+	github.com/vishnu-go/vishnu/internal => ../../internal
+	github.com/vishnu-go/vishnu/stores/postgres => ../../stores/postgres
+)

@@ -1,0 +1,226 @@
+package pgstore_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"flag"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	vishnu "github.com/vishnu-go/vishnu/core"
+	pgstore "github.com/vishnu-go/vishnu/stores/postgres"
+)
+
+// The commit function is vishnu's Change.Apply written in PL/pgSQL over a
+// record's rows (and, for bytes saved whole, over their parse). These tests
+// hold it to Apply: same fields for a valid record, an error for an invalid
+// one, ErrNotFound for a missing one.
+
+// checkCommitMatchesApply commits c to a record stored as current (none when
+// current is nil) and compares the outcome with c.Apply(current).
+func checkCommitMatchesApply(t testing.TB, f *fixture, id string, current []byte, c *vishnu.Change) {
+	t.Helper()
+	ctx := context.Background()
+	defer func() { _ = f.Delete(ctx, id) }() // fuzz workers never run their cleanups
+	if current != nil {
+		// A minute is ample, and bounds what a killed fuzz worker leaves behind.
+		if err := f.Save(ctx, id, current, time.Now().Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, applyErr := c.Apply(current)
+	err := f.Commit(ctx, id, c)
+	got, loadErr := f.Load(ctx, id)
+	if loadErr != nil && !errors.Is(loadErr, vishnu.ErrNotFound) {
+		t.Fatalf("Load: %v", loadErr)
+	}
+	switch {
+	case errors.Is(applyErr, vishnu.ErrNotFound):
+		if !errors.Is(err, vishnu.ErrNotFound) || !errors.Is(loadErr, vishnu.ErrNotFound) {
+			t.Fatalf("Commit(%+v) on no record = %v, then Load = %q, %v; want ErrNotFound and no record", c, err, got, loadErr)
+		}
+	case applyErr != nil:
+		if err == nil || errors.Is(err, vishnu.ErrNotFound) {
+			t.Fatalf("Commit(%+v) on %q = %v; Apply says %v", c, current, err, applyErr)
+		}
+		if !bytes.Equal(got, current) {
+			t.Fatalf("a failed Commit changed the record: %q, was %q", got, current)
+		}
+	default:
+		if err != nil || loadErr != nil {
+			t.Fatalf("Commit(%+v) on %q = %v, then Load: %v; Apply gives %q", c, current, err, loadErr, want)
+		}
+		gotFields, err := vishnu.DecodeRecord(got)
+		if err != nil {
+			t.Fatalf("Commit(%+v) on %q wrote %q, which does not decode: %v", c, current, got, err)
+		}
+		wantFields, _ := vishnu.DecodeRecord(want)
+		if !maps.EqualFunc(gotFields, wantFields, bytes.Equal) {
+			t.Fatalf("Commit(%+v) on %q wrote %q, want the fields of %q", c, current, got, want)
+		}
+		// No name written twice, unless the stored record had one twice
+		// already (EncodeRecord never does that): such fields are kept
+		// as they are, and decode as Apply reads them.
+		if distinct(got) != nil && (current == nil || c.Replace || distinct(current) == nil) {
+			t.Fatalf("Commit wrote a field twice: %q; %v", got, distinct(got))
+		}
+	}
+}
+
+func TestCommitMalformed(t *testing.T) {
+	f := newStore(t, newPool(t, serverURL(t)))
+	valid := record(map[string]string{"a": "1"})
+	uv := func(n uint64) string { return string(binary.AppendUvarint(nil, n)) }
+	for i, cur := range []string{
+		"",                     // empty
+		"not a record",         // wrong version
+		"\x02\x00",             // unknown version
+		"\x01",                 // no count
+		"\x01\x01\x01a",        // value missing
+		"\x01\x01\x01a\x05abc", // value cut short
+		"\x01\x01\x01a\x01b!",  // trailing bytes
+		"\x01\x02\x01a\x01b",   // count too large
+		"\x01\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x00",       // count of 11 bytes
+		"\x01\x01" + uv(1<<62) + "a\x01b",                        // huge length
+		"\x01\x01\x80\x80\x80\x80\x80\x80\x80\x80\x80\x01a\x01b", // 10-byte length, too large
+		string(valid[:len(valid)-1]),
+		// Valid, though not as EncodeRecord writes them.
+		"\x01\x01\x80\x80\x80\x80\x80\x80\x80\x80\x80\x00\x00", // a 10-byte zero length, empty name and value
+		"\x01\x02\x01a\x011\x01a\x012",                         // a name twice: the last value counts
+		"\x01\x00",                                             // no fields
+	} {
+		for _, c := range []*vishnu.Change{
+			{Set: set("k", "v"), Expires: time.Now().Add(time.Hour)},
+			{Delete: []string{"a"}, Expires: time.Now().Add(time.Hour)},
+			{Replace: true, Set: set("k", "v"), Expires: time.Now().Add(time.Hour)},
+		} {
+			checkCommitMatchesApply(t, f, "m"+strconv.Itoa(i), []byte(cur), c)
+		}
+	}
+}
+
+// TestCommitMatchesApply runs random changes on random records.
+func TestCommitMatchesApply(t *testing.T) {
+	f := newStore(t, newPool(t, serverURL(t)))
+	r := rand.New(rand.NewPCG(1, 2))
+	name := func() string {
+		switch r.IntN(4) {
+		case 0:
+			return "" // a name Vishnu never uses, but a record may hold
+		case 1:
+			return "\x00created"
+		default:
+			return "k" + strconv.Itoa(r.IntN(8))
+		}
+	}
+	value := func() []byte {
+		b := make([]byte, r.IntN(300)) // lengths of one and two varint bytes
+		for i := range b {
+			b[i] = byte(r.UintN(256))
+		}
+		return b
+	}
+	for i := range 300 {
+		var current []byte
+		if r.IntN(5) > 0 {
+			m := make(map[string][]byte)
+			for range r.IntN(6) {
+				m[name()] = value()
+			}
+			current = vishnu.EncodeRecord(m)
+		}
+		c := &vishnu.Change{Create: r.IntN(2) == 0, Replace: r.IntN(4) == 0, Expires: time.Now().Add(time.Hour)}
+		seen := make(map[string]bool)
+		for range r.IntN(5) {
+			k := name()
+			if !seen[k] {
+				seen[k] = true
+				if r.IntN(2) == 0 {
+					c.Delete = append(c.Delete, k)
+				} else {
+					c.Set = append(c.Set, vishnu.Field{Key: k, Value: value()})
+				}
+			}
+		}
+		checkCommitMatchesApply(t, f, "r"+strconv.Itoa(i), current, c)
+	}
+}
+
+// FuzzCommitMatchesApply feeds the commit function arbitrary stored values and
+// changes.
+func FuzzCommitMatchesApply(f *testing.F) {
+	f.Add([]byte(nil), false, false, []byte("a\xff1\xffb"))
+	f.Add(record(map[string]string{"a": "1", "b": "2"}), false, false, []byte("a\xff\xfeb\xff3"))
+	f.Add(record(map[string]string{"a": "1"}), false, true, []byte("c\xff3"))
+	f.Add([]byte("\x01\x01\x01a"), true, false, []byte("a\xff"))
+	f.Add([]byte{}, true, true, []byte{})
+	pool := newPool(f, serverURL(f))
+	var fx *fixture
+	if fl := flag.Lookup("test.fuzz"); fl == nil || fl.Value.String() == "" {
+		fx = newStore(f, pool) // the seed corpus, as a test
+	} else {
+		// Fuzzing runs the target in worker processes, which may be
+		// killed before their cleanups run: they share one schema that
+		// they never drop (Migrate is idempotent and takes turns), each
+		// with ids of its own, and delete every record they write.
+		s, err := pgstore.New(pool, pgstore.WithSchema("vishnu_test_fuzz"))
+		if err != nil {
+			f.Fatal(err)
+		}
+		if err := s.Migrate(context.Background()); err != nil {
+			f.Fatal(err)
+		}
+		fx = &fixture{Store: s, pool: pool, schema: "vishnu_test_fuzz"}
+	}
+	prefix := testSchema() // random
+	var n atomic.Int64
+	f.Fuzz(func(t *testing.T, current []byte, create, replace bool, ops []byte) {
+		// ops: name \xff value \xff ... sets a field; a name starting with
+		// \xfe deletes the rest of it instead, taking no value.
+		c := &vishnu.Change{Create: create, Replace: replace, Expires: time.Now().Add(time.Minute)}
+		seen := make(map[string]bool)
+		parts := bytes.Split(ops, []byte{0xff})
+		for i := 0; i < len(parts); i++ {
+			k := string(parts[i])
+			if del, ok := bytes.CutPrefix(parts[i], []byte{0xfe}); ok {
+				if k = string(del); !seen[k] {
+					seen[k] = true
+					c.Delete = append(c.Delete, k)
+				}
+				continue
+			}
+			var v []byte
+			if i+1 < len(parts) {
+				i++
+				v = parts[i]
+			}
+			if !seen[k] {
+				seen[k] = true
+				c.Set = append(c.Set, vishnu.Field{Key: k, Value: v})
+			}
+		}
+		if len(current) == 0 && !create {
+			current = nil // also try a missing record
+		}
+		checkCommitMatchesApply(t, fx, prefix+strconv.FormatInt(n.Add(1), 10), current, c)
+	})
+}
+
+// distinct returns an error if the valid record rec holds a name twice.
+func distinct(rec []byte) error {
+	fields, err := vishnu.DecodeRecord(rec)
+	if err != nil {
+		return err
+	}
+	if n, _ := binary.Uvarint(rec[1:]); n != uint64(len(fields)) {
+		return fmt.Errorf("%d fields, of which %d distinct", n, len(fields))
+	}
+	return nil
+}
