@@ -17,8 +17,11 @@
 //		conformance.TestStore(t, func(t *testing.T) vishnu.Store {
 //			return mystore.New(...)
 //		}, conformance.StoreOptions{
-//			TTLResolution: time.Second,
-//			Expiry:        conformance.BackendExpires,
+//			TTLResolution:     time.Second,
+//			Expiry:            conformance.BackendExpires,
+//			NewUnavailable:    ...,
+//			NewUnresponsive:   ...,
+//			NewSecondInstance: ...,
 //		})
 //	}
 //

@@ -21,10 +21,11 @@ import (
 const (
 	// unresponsiveDeadline is the context deadline of each call, and
 	// unresponsiveGrace how long after it the call may take to return:
-	// enough for a client's own timeout of a second or so on a loaded
-	// machine, far less than the 3 to 5 s client libraries default to.
+	// enough for a client without contexts whose own timeout is half a
+	// second (memcached's), too little for one that dials or waits for a
+	// second, let alone the 3 to 5 s client libraries default to.
 	unresponsiveDeadline = 250 * time.Millisecond
-	unresponsiveGrace    = 2 * time.Second
+	unresponsiveGrace    = 500 * time.Millisecond
 	// unresponsiveRule is the rule of every Unresponsive case.
 	unresponsiveRule = "a store whose backend never answers (a server that accepts connections and says nothing, or one that never accepts them) returns from every call soon after its context's deadline, with an error that is not vishnu.ErrNotFound"
 )
