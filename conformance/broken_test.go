@@ -54,6 +54,8 @@ type faultyBackend struct {
 	mu      sync.Mutex
 	records map[string]faultyRecord
 	users   map[string]map[string]faultyEntry // the index of sessions per user
+	// listings are the maps the indexListingMap bug returns, per user.
+	listings map[string]map[string][]byte
 }
 
 // faultyEntry is an entry of the index of sessions per user.
@@ -142,16 +144,20 @@ const (
 	indexRemoveLike           // RemoveUserSession removes the ids that match the id as a SQL LIKE pattern
 	indexKeepsLatest1000      // a user's index keeps the 1,000 entries that expire last (ZREMRANGEBYRANK)
 	indexOver30DaysIsADate    // an entry's lifetime over 30 days is taken for a Unix time, as memcached reads it
+	indexAccentInsensitive    // user names are compared without their accents, as an accent-insensitive collation does
+	indexListingMap           // UserSessions returns one map per user, cleared and filled again by the next listing
 
 	loadReusesBuffer      // Load of a large record returns it in one buffer that the next large Load reuses
 	deleteLikeWildcard    // Delete removes the records whose ids match the id as a SQL LIKE pattern
 	fieldsFoldCase        // Commit matches field names regardless of letter case
+	fieldsFoldWidth       // Commit matches field names with full-width forms folded, as NFKC does
 	replaceKeepsNUL       // Commit with Replace keeps the fields whose names start with NUL, as internal ones
 	createRaceOverwrites  // Commit creating a record checks it is missing, then inserts over whatever is there
 	cleanupZeroNoLimit    // Cleanup takes limit 0 for no limit
 	cleanupZeroFinished   // Cleanup with limit 0 does nothing and reports finished
 	cleanupScanThenDelete // Cleanup lists the dormant records, then deletes them by id in a second step
 	cleanupCutoffSeconds  // Cleanup's cutoff is cut to whole seconds
+	cleanupExpirySeconds  // Cleanup compares expiries cut to whole seconds, as a column of Unix seconds holds them
 	unstated              // correct, but its author does not state a guarantee it lacks
 )
 
@@ -166,7 +172,7 @@ var errBackendDown = errors.New("faulty: connection refused")
 
 func newFaulty(b bug) *faultyStore {
 	return &faultyStore{
-		bug: b, b: &faultyBackend{records: make(map[string]faultyRecord), users: make(map[string]map[string]faultyEntry)},
+		bug: b, b: &faultyBackend{records: make(map[string]faultyRecord), users: make(map[string]map[string]faultyEntry), listings: make(map[string]map[string][]byte)},
 		cache: make(map[string]faultyRecord), userCache: make(map[string]map[string]faultyEntry),
 	}
 }
@@ -446,8 +452,11 @@ func (s *faultyStore) Commit(ctx context.Context, id string, c *vishnu.Change) e
 	if !live && s.bug == createRefused {
 		return vishnu.ErrNotFound
 	}
-	if s.bug == fieldsFoldCase {
-		c = foldNames(c, base)
+	switch s.bug {
+	case fieldsFoldCase:
+		c = foldNames(c, base, strings.EqualFold)
+	case fieldsFoldWidth:
+		c = foldNames(c, base, func(a, b string) bool { return foldWidth(a) == foldWidth(b) })
 	}
 	rec, err := c.Apply(base)
 	if err != nil {
@@ -538,7 +547,11 @@ func (s *faultyStore) Cleanup(ctx context.Context, dormantFor time.Duration, lim
 	}
 	removed := 0
 	for id, r := range s.b.records {
-		if r.expires.After(cutoff) {
+		exp := r.expires
+		if s.bug == cleanupExpirySeconds {
+			exp = exp.Truncate(time.Second)
+		}
+		if exp.After(cutoff) {
 			continue
 		}
 		if removed == limit {
@@ -575,15 +588,15 @@ func (s *faultyStore) scanThenDeleteLocked(cutoff time.Time, limit int) bool {
 }
 
 // foldNames returns c with each name it sets or deletes replaced by the
-// name of a field of the record base equal to it regardless of case.
-func foldNames(c *vishnu.Change, base []byte) *vishnu.Change {
+// name of a field of the record base that is equal to it by equal.
+func foldNames(c *vishnu.Change, base []byte, equal func(a, b string) bool) *vishnu.Change {
 	fields, err := vishnu.DecodeRecord(base)
 	if err != nil {
 		return c
 	}
 	fold := func(name string) string {
 		for k := range fields {
-			if strings.EqualFold(k, name) {
+			if equal(k, name) {
 				return k
 			}
 		}
@@ -599,6 +612,20 @@ func foldNames(c *vishnu.Change, base []byte) *vishnu.Change {
 		c2.Delete = append(c2.Delete, fold(k))
 	}
 	return &c2
+}
+
+// foldWidth maps the full-width forms of ASCII characters, and the no-break
+// space, to ASCII, as Unicode's NFKC normalisation does.
+func foldWidth(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= '\uff01' && r <= '\uff5e':
+			return r - 0xfee0
+		case r == '\u00a0':
+			return ' '
+		}
+		return r
+	}, s)
 }
 
 // keepNULFields returns rec with the fields of base whose names start with
@@ -707,6 +734,7 @@ type netStore struct {
 	honoursContext bool
 	dialsBlind     bool          // dials with its own timeout, deaf to the context
 	dialTimeout    time.Duration // that timeout; 0 is 5 seconds
+	readTimeout    time.Duration // how long it waits for a reply; 0 is 5 seconds
 	indexDeaf      bool          // the index calls dial and wait with their own timeouts, deaf to the context
 }
 
@@ -733,7 +761,11 @@ func (s *netStore) call(ctx context.Context) error {
 		return fmt.Errorf("netstore: %w", err)
 	}
 	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+	wait := 5 * time.Second
+	if s.readTimeout > 0 {
+		wait = s.readTimeout
+	}
+	_ = conn.SetDeadline(time.Now().Add(wait))
 	if s.honoursContext {
 		stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Now()) })
 		defer stop()

@@ -34,12 +34,16 @@ func (s withUsers) userKey(user string) string {
 	case indexFoldsCase:
 		return strings.ToLower(user)
 	case indexNFKC:
+		return foldWidth(user)
+	case indexAccentInsensitive:
 		return strings.Map(func(r rune) rune {
-			switch {
-			case r >= '\uff01' && r <= '\uff5e': // full-width forms of ASCII
-				return r - 0xfee0
-			case r == '\u00a0':
-				return ' '
+			switch r {
+			case '\u00e1':
+				return 'a'
+			case '\u00e9':
+				return 'e'
+			case '\u0301': // a combining acute accent
+				return -1
 			}
 			return r
 		}, user)
@@ -205,6 +209,19 @@ func (s withUsers) UserSessions(ctx context.Context, user string) (map[string][]
 				if likeMatch(u, owner) && live(e) {
 					out[id] = e.info
 				}
+			}
+		}
+	case indexListingMap:
+		// One map per user, cleared and filled again by each listing.
+		out = s.b.listings[u]
+		if out == nil {
+			out = map[string][]byte{}
+			s.b.listings[u] = out
+		}
+		clear(out)
+		for id, e := range s.b.users[u] {
+			if live(e) {
+				out[id] = e.info
 			}
 		}
 	case indexListingBuffer:

@@ -111,10 +111,16 @@ func brokenStores() []brokenStore {
 			return &netStore{addr: addr, honoursContext: true, dialsBlind: true, dialTimeout: time.Second}
 		}
 	})
+	readsASecond := with(func(o *conformance.StoreOptions) {
+		o.NewUnresponsive = func(_ *testing.T, addr string) vishnu.Store {
+			return &netStore{addr: addr, readTimeout: time.Second}
+		}
+	})
 	// Stores whose authors forget to state what they lack.
 	commitsUnstated := with(func(o *conformance.StoreOptions) {
 		o.Expiry, o.Lacks = conformance.BackendExpires, conformance.UserIndex|conformance.RemoteBackend
 	})
+	indexUnstated := with(func(o *conformance.StoreOptions) { o.Lacks = conformance.RemoteBackend })
 	hangUntested := correctOptions
 	hangUntested.Lacks, hangUntested.NewUnresponsive = 0, nil
 	indexDeaf := with(func(o *conformance.StoreOptions) {
@@ -204,6 +210,8 @@ func brokenStores() []brokenStore {
 		{indexListingBuffer, "index-listing-reuses-buffer", []string{"UserIndex/ListingKept"}, selfTestOptions, withIndex, nil},
 		{indexLike, "index-like", []string{"UserIndex/ExactNames"}, selfTestOptions, withIndex, nil},
 		{indexNFKC, "index-nfkc", []string{"UserIndex/ExactNames"}, selfTestOptions, withIndex, nil},
+		{indexAccentInsensitive, "index-accent-insensitive", []string{"UserIndex/ExactNames"}, selfTestOptions, withIndex, nil},
+		{indexListingMap, "index-listing-map-reused", []string{"UserIndex/ListingKept"}, selfTestOptions, withIndex, nil},
 		{indexRemoveLike, "index-remove-like", []string{"UserIndex/ExactNames"}, selfTestOptions, withIndex, nil},
 		{indexKeepsLatest1000, "index-keeps-latest-1000", []string{"UserIndex/ManyEntries"}, selfTestOptions, withIndex, nil},
 		{indexOver30DaysIsADate, "index-over-30-days-is-a-date", []string{"Expiry/UserEntriesLong"}, selfTestOptions, withIndex, nil},
@@ -211,15 +219,19 @@ func brokenStores() []brokenStore {
 		{loadReusesBuffer, "load-reuses-buffer", []string{"RoundTrip/ResultsKept"}, selfTestOptions, allCaps, nil},
 		{deleteLikeWildcard, "delete-like-wildcard", []string{"Isolation/Deletes"}, selfTestOptions, allCaps, nil},
 		{fieldsFoldCase, "fields-fold-case", []string{"Committer/FieldNames"}, selfTestOptions, allCaps, nil},
+		{fieldsFoldWidth, "fields-fold-width", []string{"Committer/FieldNames"}, selfTestOptions, allCaps, nil},
 		{replaceKeepsNUL, "replace-keeps-nul-fields", []string{"Committer/ReservedNames"}, selfTestOptions, allCaps, nil},
 		{createRaceOverwrites, "create-race-overwrites", []string{"Committer/ConcurrentCreate"}, selfTestOptions, allCaps, nil},
 		{cleanupZeroNoLimit, "cleanup-zero-is-no-limit", []string{"Cleaner/ZeroLimit"}, selfTestOptions, allCaps, nil},
 		{cleanupZeroFinished, "cleanup-zero-is-finished", []string{"Cleaner/ZeroLimit"}, selfTestOptions, allCaps, nil},
 		{cleanupScanThenDelete, "cleanup-scan-then-delete", []string{"Cleaner/ResavedLive"}, selfTestOptions, allCaps, nil},
 		{cleanupCutoffSeconds, "cleanup-cutoff-whole-seconds", []string{"Cleaner/ExactCutoff"}, selfTestOptions, allCaps, nil},
+		{cleanupExpirySeconds, "cleanup-expiry-whole-seconds", []string{"Cleaner/ExactCutoff"}, selfTestOptions, allCaps, nil},
 		{noBug, "hung-dial-ignores-context-for-1s", []string{"Unresponsive/Load", "Unresponsive/Save", "Unresponsive/Delete", "Unresponsive/Commit", "Unresponsive/Touch", "Unresponsive/Cleanup"}, dialsASecond, allCaps, nil},
 		// Guarantees lacked without saying so.
 		{unstated, "unstated-no-atomic-commits", []string{"Declared/AtomicCommits"}, commitsUnstated, plainStore, nil},
+		{noBug, "hung-read-ignores-context-for-1s", []string{"Unresponsive/Load", "Unresponsive/Save", "Unresponsive/Delete", "Unresponsive/Commit", "Unresponsive/Touch", "Unresponsive/Cleanup"}, readsASecond, allCaps, nil},
+		{unstated, "unstated-no-user-index", []string{"Declared/UserIndex"}, indexUnstated, allCaps, nil},
 		{unstated, "unstated-hang-untested", []string{"Declared/Backend"}, hangUntested, withIndex, nil},
 	}
 }
