@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -55,14 +56,7 @@ func declaredCases() []declaredCase {
 				if len(missing) == 0 {
 					return ""
 				}
-				s := "StoreOptions lacks "
-				for i, m := range missing {
-					if i > 0 {
-						s += ", "
-					}
-					s += m
-				}
-				return s + ": without it the store is never tested against what that backend does; give it, or, for a store that keeps its data in the process, say Lacks: conformance.RemoteBackend"
+				return "StoreOptions lacks " + strings.Join(missing, ", ") + ": without it the store is never tested against what that backend does; give it, or, for a store that keeps its data in the process, say Lacks: conformance.RemoteBackend"
 			},
 		},
 	}

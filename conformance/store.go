@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -134,22 +135,19 @@ const (
 )
 
 func (l Lack) String() string {
-	s := ""
+	var names []string
 	for _, x := range []struct {
 		l    Lack
 		name string
 	}{{AtomicCommits, "AtomicCommits"}, {UserIndex, "UserIndex"}, {RemoteBackend, "RemoteBackend"}} {
 		if l&x.l != 0 {
-			if s != "" {
-				s += "|"
-			}
-			s += x.name
+			names = append(names, x.name)
 		}
 	}
-	if s == "" {
+	if len(names) == 0 {
 		return "0"
 	}
-	return s
+	return strings.Join(names, "|")
 }
 
 func (o StoreOptions) withDefaults() StoreOptions {

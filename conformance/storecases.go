@@ -185,37 +185,29 @@ func loadResultsKept(c *storeT) {
 	c.save(other, rec('2'), c.longExpiry())
 	got := c.load(one)
 	want := append([]byte(nil), got...)
-	steps := []struct {
+	type step struct {
 		what string
 		f    func()
-	}{
+	}
+	steps := []step{
 		{"a Load of another record", func() { c.load(other) }},
 		{"a Save of another record", func() { c.save(newID(), rec('3'), c.longExpiry()) }},
 		{"a Save of the record, as long as before", func() { c.save(one, rec('4'), c.longExpiry()) }},
 		{"a Load of the record", func() { c.load(one) }},
 	}
 	if _, ok := c.store.(vishnu.Committer); ok {
-		steps = append(steps, struct {
-			what string
-			f    func()
-		}{"a Commit of the record", func() {
+		steps = append(steps, step{"a Commit of the record", func() {
 			c.commitOK(one, &vishnu.Change{Set: fields("k", strings.Repeat("5", size-16)), Expires: c.longExpiry()})
 		}})
 	}
 	if _, ok := c.store.(vishnu.Toucher); ok {
-		steps = append(steps, struct {
-			what string
-			f    func()
-		}{"a Touch of the record", func() {
+		steps = append(steps, step{"a Touch of the record", func() {
 			if err := c.Touch(c.ctx, one, c.longExpiry()); err != nil {
 				c.Fatalf("Touch of a live record failed: %v", err)
 			}
 		}})
 	}
-	steps = append(steps, struct {
-		what string
-		f    func()
-	}{"a Delete of the record, and a Save of it anew", func() {
+	steps = append(steps, step{"a Delete of the record, and a Save of it anew", func() {
 		c.del(one)
 		c.save(one, rec('6'), c.longExpiry())
 	}})
