@@ -580,7 +580,7 @@ func runUserUnresponsive(t *testing.T, r *storeRunner) {
 	}
 	// Every call on both backends at once: each has its own deadline, and
 	// the case lasts as long as the slowest.
-	r.runLonger(t, userUnresponsiveRule, stores[0], unresponsiveDeadline+unresponsiveGrace, func(c *storeT) {
+	r.runLonger(t, userUnresponsiveRule, stores[0], unresponsiveTries*(unresponsiveDeadline+unresponsiveGrace), func(c *storeT) {
 		c.goroutines(len(backends)*len(calls), func(i int) {
 			b, call := i/len(calls), calls[i%len(calls)]
 			if stores[b] == nil {
