@@ -60,7 +60,7 @@
 //     (Cleaner/ZeroLimit), with an exact cutoff (Cleaner/ExactCutoff), and
 //     never one saved live again while it runs (Cleaner/ResavedLive).
 //   - A dead or hung backend is an error soon after the context's deadline
-//     (Unavailable, Unresponsive: 650 ms at most), never "not found".
+//     (Unavailable, Unresponsive: half a second at most), never "not found".
 //
 // # Adapters
 //

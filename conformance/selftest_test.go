@@ -34,11 +34,12 @@ type brokenStore struct {
 }
 
 // selfTestOptions keeps the child runs short: in-process stores keep exact
-// times, and a hang is known after a few seconds. The child adds to Lacks
+// times, and a hang is known after ten seconds (less would fail slow cases
+// of a correct store on a loaded machine). The child adds to Lacks
 // what the store's capabilities lack (see lacksOf).
 var selfTestOptions = conformance.StoreOptions{
 	TTLResolution: 50 * time.Millisecond,
-	Watchdog:      3 * time.Second,
+	Watchdog:      10 * time.Second,
 	Expiry:        conformance.CleanupRemoves,
 	Lacks:         conformance.RemoteBackend,
 }

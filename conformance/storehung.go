@@ -27,8 +27,8 @@ const (
 	// late once is tried again (unresponsiveTries): a loaded machine can
 	// delay a prompt call once, a client deaf to its context is late
 	// every time.
-	unresponsiveDeadline = 100 * time.Millisecond
-	unresponsiveGrace    = 650 * time.Millisecond
+	unresponsiveDeadline = 250 * time.Millisecond
+	unresponsiveGrace    = 500 * time.Millisecond
 	unresponsiveTries    = 2
 	// unresponsiveRule is the rule of every Unresponsive case.
 	unresponsiveRule = "a store whose backend never answers (a server that accepts connections and says nothing, or one that never accepts them) returns from every call soon after its context's deadline, with an error that is not vishnu.ErrNotFound"
