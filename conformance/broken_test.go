@@ -43,6 +43,10 @@ type faultyStore struct {
 
 	// idSlot is the one id slot of the indexSharedIDSlot bug.
 	idSlot atomic.Pointer[string]
+
+	// readBuf and infoBuf are the buffers that the loadReusesBuffer and
+	// indexListingBuffer bugs reuse, guarded by the backend's lock.
+	readBuf, infoBuf []byte
 }
 
 // faultyBackend is what instances of a faultyStore share.
@@ -50,6 +54,8 @@ type faultyBackend struct {
 	mu      sync.Mutex
 	records map[string]faultyRecord
 	users   map[string]map[string]faultyEntry // the index of sessions per user
+	// listings are the maps the indexListingMap bug returns, per user.
+	listings map[string]map[string][]byte
 }
 
 // faultyEntry is an entry of the index of sessions per user.
@@ -132,6 +138,27 @@ const (
 	indexRemoveRewrites       // RemoveUserSession copies the user's entries, drops one and writes them back, without a lock
 	indexPerInstanceCache     // each instance caches the lists it read, invalidated by its own writes only
 	indexIgnoresContext       // the index ignores its context: a listing cut short reports no entries and no error
+	indexListingBuffer        // UserSessions returns infos copied into one buffer that the next listing reuses
+	indexLike                 // UserSessions finds users with SQL LIKE: '_' and '%' are wildcards
+	indexNFKC                 // user names are normalised: full-width forms and the no-break space folded, as NFKC does
+	indexRemoveLike           // RemoveUserSession removes the ids that match the id as a SQL LIKE pattern
+	indexKeepsLatest1000      // a user's index keeps the 1,000 entries that expire last (ZREMRANGEBYRANK)
+	indexOver30DaysIsADate    // an entry's lifetime over 30 days is taken for a Unix time, as memcached reads it
+	indexAccentInsensitive    // user names are compared without their accents, as an accent-insensitive collation does
+	indexListingMap           // UserSessions returns one map per user, cleared and filled again by the next listing
+
+	loadReusesBuffer      // Load of a large record returns it in one buffer that the next large Load reuses
+	deleteLikeWildcard    // Delete removes the records whose ids match the id as a SQL LIKE pattern
+	fieldsFoldCase        // Commit matches field names regardless of letter case
+	fieldsFoldWidth       // Commit matches field names with full-width forms folded, as NFKC does
+	replaceKeepsNUL       // Commit with Replace keeps the fields whose names start with NUL, as internal ones
+	createRaceOverwrites  // Commit creating a record checks it is missing, then inserts over whatever is there
+	cleanupZeroNoLimit    // Cleanup takes limit 0 for no limit
+	cleanupZeroFinished   // Cleanup with limit 0 does nothing and reports finished
+	cleanupScanThenDelete // Cleanup lists the dormant records, then deletes them by id in a second step
+	cleanupCutoffSeconds  // Cleanup's cutoff is cut to whole seconds
+	cleanupExpirySeconds  // Cleanup compares expiries cut to whole seconds, as a column of Unix seconds holds them
+	unstated              // correct, but its author does not state a guarantee it lacks
 )
 
 // window is the gap a non-atomic read-then-write leaves, wide enough for a
@@ -145,7 +172,7 @@ var errBackendDown = errors.New("faulty: connection refused")
 
 func newFaulty(b bug) *faultyStore {
 	return &faultyStore{
-		bug: b, b: &faultyBackend{records: make(map[string]faultyRecord), users: make(map[string]map[string]faultyEntry)},
+		bug: b, b: &faultyBackend{records: make(map[string]faultyRecord), users: make(map[string]map[string]faultyEntry), listings: make(map[string]map[string][]byte)},
 		cache: make(map[string]faultyRecord), userCache: make(map[string]map[string]faultyEntry),
 	}
 }
@@ -252,6 +279,12 @@ func (s *faultyStore) Load(ctx context.Context, id string) ([]byte, error) {
 	}
 	s.b.mu.Lock()
 	r, ok := s.liveLocked(id)
+	if ok && s.bug == loadReusesBuffer && len(r.data) >= 16<<10 {
+		s.readBuf = append(s.readBuf[:0], r.data...)
+		buf := s.readBuf
+		s.b.mu.Unlock()
+		return buf, nil
+	}
 	s.b.mu.Unlock()
 	switch {
 	case !ok && s.bug == missingIsEmpty:
@@ -356,6 +389,13 @@ func (s *faultyStore) Delete(ctx context.Context, id string) error {
 		s.cachePut(id, faultyRecord{}, false)
 	}
 	s.b.mu.Lock()
+	if s.bug == deleteLikeWildcard {
+		for k := range s.b.records {
+			if likeMatch(id, k) {
+				delete(s.b.records, k)
+			}
+		}
+	}
 	if _, ok := s.b.records[s.key(id)]; !ok {
 		if s.bug == hangs {
 			return nil // the lock is never released: every later call blocks
@@ -398,7 +438,7 @@ func (s *faultyStore) Commit(ctx context.Context, id string, c *vishnu.Change) e
 	defer s.lockCache()()
 	s.b.mu.Lock()
 	cur, live := s.liveLocked(id)
-	if s.bug == losesCommits || s.bug == saveBypassesCommitLock {
+	if s.bug == losesCommits || s.bug == saveBypassesCommitLock || (s.bug == createRaceOverwrites && !live && c.Create) {
 		// The window of a load-change-save without a transaction.
 		s.b.mu.Unlock()
 		window()
@@ -412,9 +452,18 @@ func (s *faultyStore) Commit(ctx context.Context, id string, c *vishnu.Change) e
 	if !live && s.bug == createRefused {
 		return vishnu.ErrNotFound
 	}
+	switch s.bug {
+	case fieldsFoldCase:
+		c = foldNames(c, base, strings.EqualFold)
+	case fieldsFoldWidth:
+		c = foldNames(c, base, func(a, b string) bool { return foldWidth(a) == foldWidth(b) })
+	}
 	rec, err := c.Apply(base)
 	if err != nil {
 		return err
+	}
+	if s.bug == replaceKeepsNUL && c.Replace {
+		rec = keepNULFields(rec, base)
 	}
 	switch {
 	case s.bug == unchangedCommitNoop && live && string(rec) == string(cur.data):
@@ -483,13 +532,26 @@ func (s *faultyStore) Cleanup(ctx context.Context, dormantFor time.Duration, lim
 	}
 	s.b.mu.Lock()
 	defer s.b.mu.Unlock()
-	if s.bug == cleanupNoLimit {
+	switch {
+	case s.bug == cleanupNoLimit, s.bug == cleanupZeroNoLimit && limit == 0:
 		limit = len(s.b.records) + 1
+	case s.bug == cleanupZeroFinished && limit == 0:
+		return true, nil
 	}
 	cutoff := time.Now().Add(-dormantFor)
+	if s.bug == cleanupCutoffSeconds {
+		cutoff = cutoff.Truncate(time.Second)
+	}
+	if s.bug == cleanupScanThenDelete {
+		return s.scanThenDeleteLocked(cutoff, limit), nil
+	}
 	removed := 0
 	for id, r := range s.b.records {
-		if r.expires.After(cutoff) {
+		exp := r.expires
+		if s.bug == cleanupExpirySeconds {
+			exp = exp.Truncate(time.Second)
+		}
+		if exp.After(cutoff) {
 			continue
 		}
 		if removed == limit {
@@ -499,6 +561,90 @@ func (s *faultyStore) Cleanup(ctx context.Context, dormantFor time.Duration, lim
 		removed++
 	}
 	return true, nil
+}
+
+// scanThenDeleteLocked is Cleanup in two round trips: a query for the
+// dormant ids, then a delete of those ids, whatever became of them since.
+func (s *faultyStore) scanThenDeleteLocked(cutoff time.Time, limit int) bool {
+	var ids []string
+	finished := true
+	for id, r := range s.b.records {
+		if r.expires.After(cutoff) {
+			continue
+		}
+		if len(ids) == limit {
+			finished = false
+			break
+		}
+		ids = append(ids, id)
+	}
+	s.b.mu.Unlock()
+	window()
+	s.b.mu.Lock()
+	for _, id := range ids {
+		delete(s.b.records, id)
+	}
+	return finished
+}
+
+// foldNames returns c with each name it sets or deletes replaced by the
+// name of a field of the record base that is equal to it by equal.
+func foldNames(c *vishnu.Change, base []byte, equal func(a, b string) bool) *vishnu.Change {
+	fields, err := vishnu.DecodeRecord(base)
+	if err != nil {
+		return c
+	}
+	fold := func(name string) string {
+		for k := range fields {
+			if equal(k, name) {
+				return k
+			}
+		}
+		return name
+	}
+	c2 := *c
+	c2.Set = slices.Clone(c.Set)
+	for i := range c2.Set {
+		c2.Set[i].Key = fold(c2.Set[i].Key)
+	}
+	c2.Delete = nil
+	for _, k := range c.Delete {
+		c2.Delete = append(c2.Delete, fold(k))
+	}
+	return &c2
+}
+
+// foldWidth maps the full-width forms of ASCII characters, and the no-break
+// space, to ASCII, as Unicode's NFKC normalisation does.
+func foldWidth(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= '\uff01' && r <= '\uff5e':
+			return r - 0xfee0
+		case r == '\u00a0':
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// keepNULFields returns rec with the fields of base whose names start with
+// NUL that rec lacks.
+func keepNULFields(rec, base []byte) []byte {
+	old, err := vishnu.DecodeRecord(base)
+	if err != nil {
+		return rec
+	}
+	now, err := vishnu.DecodeRecord(rec)
+	if err != nil {
+		return rec
+	}
+	for k, v := range old {
+		if _, ok := now[k]; !ok && strings.HasPrefix(k, "\x00") {
+			now[k] = v
+		}
+	}
+	return vishnu.EncodeRecord(now)
 }
 
 // Capability subsets -------------------------------------------------------------
@@ -586,8 +732,10 @@ func faultyOf(s vishnu.Store) *faultyStore {
 type netStore struct {
 	addr           string
 	honoursContext bool
-	dialsBlind     bool // dials with its own timeout, deaf to the context
-	indexDeaf      bool // the index calls dial and wait with their own timeouts, deaf to the context
+	dialsBlind     bool          // dials with its own timeout, deaf to the context
+	dialTimeout    time.Duration // that timeout; 0 is 5 seconds
+	readTimeout    time.Duration // how long it waits for a reply; 0 is 5 seconds
+	indexDeaf      bool          // the index calls dial and wait with their own timeouts, deaf to the context
 }
 
 var (
@@ -601,6 +749,9 @@ func (s *netStore) call(ctx context.Context) error {
 		return err
 	}
 	d := net.Dialer{Timeout: 5 * time.Second}
+	if s.dialTimeout > 0 {
+		d.Timeout = s.dialTimeout
+	}
 	dialCtx := ctx
 	if s.dialsBlind {
 		dialCtx = context.Background()
@@ -610,7 +761,11 @@ func (s *netStore) call(ctx context.Context) error {
 		return fmt.Errorf("netstore: %w", err)
 	}
 	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+	wait := 5 * time.Second
+	if s.readTimeout > 0 {
+		wait = s.readTimeout
+	}
+	_ = conn.SetDeadline(time.Now().Add(wait))
 	if s.honoursContext {
 		stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Now()) })
 		defer stop()
@@ -661,15 +816,22 @@ func (s *netStore) UserSessions(ctx context.Context, user string) (map[string][]
 	return nil, s.indexCall(ctx)
 }
 
-// likeMatch reports whether key matches pattern as SQL LIKE does with '_'.
+// likeMatch reports whether key matches pattern as SQL LIKE does: '_' is
+// any one byte, '%' any run of them.
 func likeMatch(pattern, key string) bool {
-	if len(pattern) != len(key) {
-		return false
+	if pattern == "" {
+		return key == ""
 	}
-	for i := range len(pattern) {
-		if pattern[i] != '_' && pattern[i] != key[i] {
-			return false
+	switch pattern[0] {
+	case '%':
+		for i := 0; i <= len(key); i++ {
+			if likeMatch(pattern[1:], key[i:]) {
+				return true
+			}
 		}
+		return false
+	case '_':
+		return key != "" && likeMatch(pattern[1:], key[1:])
 	}
-	return true
+	return key != "" && key[0] == pattern[0] && likeMatch(pattern[1:], key[1:])
 }

@@ -30,8 +30,23 @@ func (s withUsers) indexCheck(ctx context.Context) error {
 }
 
 func (s withUsers) userKey(user string) string {
-	if s.bug == indexFoldsCase {
+	switch s.bug {
+	case indexFoldsCase:
 		return strings.ToLower(user)
+	case indexNFKC:
+		return foldWidth(user)
+	case indexAccentInsensitive:
+		return strings.Map(func(r rune) rune {
+			switch r {
+			case '\u00e1':
+				return 'a'
+			case '\u00e9':
+				return 'e'
+			case '\u0301': // a combining acute accent
+				return -1
+			}
+			return r
+		}, user)
 	}
 	return user
 }
@@ -65,8 +80,11 @@ func (s withUsers) AddUserSession(ctx context.Context, user, id string, info []b
 		id = *s.idSlot.Load()
 	}
 	now := time.Now()
-	if d := expires.Sub(now); s.bug == indexSubResolutionForever && d > 0 && d < 50*time.Millisecond {
+	switch d := expires.Sub(now); {
+	case s.bug == indexSubResolutionForever && d > 0 && d < 50*time.Millisecond:
 		expires = now.AddDate(100, 0, 0)
+	case s.bug == indexOver30DaysIsADate && d > 30*24*time.Hour:
+		expires = time.Unix(int64(d/time.Second), 0)
 	}
 	past := !expires.After(now)
 	if past && s.bug == indexPastAddSkipped {
@@ -103,6 +121,15 @@ func (s withUsers) AddUserSession(ctx context.Context, user, id string, info []b
 		}
 	}
 	entries[id] = faultyEntry{info, expires}
+	for s.bug == indexKeepsLatest1000 && len(entries) > 1000 {
+		first := id
+		for k, e := range entries {
+			if e.expires.Before(entries[first].expires) {
+				first = k
+			}
+		}
+		delete(entries, first)
+	}
 	return nil
 }
 
@@ -120,6 +147,13 @@ func (s withUsers) RemoveUserSession(ctx context.Context, user, id string) error
 	entries := s.b.users[u]
 	if e, ok := entries[id]; (!ok || !time.Now().Before(e.expires)) && s.bug == indexRemoveAbsentFails {
 		return fmt.Errorf("faulty: user %q has no entry %s", user, id)
+	}
+	if s.bug == indexRemoveLike {
+		for k := range entries {
+			if likeMatch(id, k) {
+				delete(entries, k)
+			}
+		}
 	}
 	if s.bug == indexRemoveRewrites {
 		cp := maps.Clone(entries)
@@ -160,7 +194,8 @@ func (s withUsers) UserSessions(ctx context.Context, user string) (map[string][]
 	s.b.mu.Lock()
 	defer s.b.mu.Unlock()
 	out := map[string][]byte{}
-	if s.bug == indexPrefixScan {
+	switch s.bug {
+	case indexPrefixScan:
 		for owner, entries := range s.b.users {
 			for id, e := range entries {
 				if rest, ok := strings.CutPrefix(owner+":"+id, u+":"); ok && live(e) {
@@ -168,7 +203,42 @@ func (s withUsers) UserSessions(ctx context.Context, user string) (map[string][]
 				}
 			}
 		}
-	} else {
+	case indexLike:
+		for owner, entries := range s.b.users {
+			for id, e := range entries {
+				if likeMatch(u, owner) && live(e) {
+					out[id] = e.info
+				}
+			}
+		}
+	case indexListingMap:
+		// One map per user, cleared and filled again by each listing.
+		out = s.b.listings[u]
+		if out == nil {
+			out = map[string][]byte{}
+			s.b.listings[u] = out
+		}
+		clear(out)
+		for id, e := range s.b.users[u] {
+			if live(e) {
+				out[id] = e.info
+			}
+		}
+	case indexListingBuffer:
+		// One 64 KiB buffer, reused by every listing.
+		if s.infoBuf == nil {
+			s.infoBuf = make([]byte, 0, 64<<10)
+		}
+		buf := s.infoBuf[:0]
+		for id, e := range s.b.users[u] {
+			if live(e) {
+				start := len(buf)
+				buf = append(buf, e.info...)
+				out[id] = buf[start:len(buf):len(buf)]
+			}
+		}
+		s.infoBuf = buf
+	default:
 		for id, e := range s.b.users[u] {
 			if live(e) {
 				out[id] = e.info // never modified: adds replace it

@@ -16,6 +16,7 @@ func TestMemoryStore(t *testing.T) {
 	}, conformance.StoreOptions{
 		TTLResolution: 50 * time.Millisecond,
 		Expiry:        conformance.BackendExpires, // it drops expired records as it is used
+		Lacks:         conformance.RemoteBackend,  // its records live in the process
 	})
 }
 

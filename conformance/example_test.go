@@ -22,6 +22,7 @@ func ExampleTestStore() {
 		}, conformance.StoreOptions{
 			TTLResolution: 10 * time.Millisecond,
 			Expiry:        conformance.BackendExpires,
+			Lacks:         conformance.RemoteBackend,
 		})
 	}
 	_ = testConformance

@@ -17,6 +17,10 @@ func storeSuiteCases() []suiteCase {
 	var out []suiteCase
 	for _, g := range storeGroups() {
 		switch g.name {
+		case "Declared":
+			for _, c := range declaredCases() {
+				out = append(out, suiteCase{"Declared/" + c.name, c.rule})
+			}
 		case "Expiry":
 			for _, c := range expiryChecks() {
 				out = append(out, suiteCase{"Expiry/" + c.name, c.rule})

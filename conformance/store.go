@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -16,9 +17,10 @@ import (
 	vishnu "github.com/vishnu-go/vishnu/core"
 )
 
-// StoreOptions tells TestStore what to expect of the store under test. The
-// zero value suits any store: one-second expiry resolution, records up to
-// 1 MiB, no dead-backend cases, a 30-second watchdog.
+// StoreOptions tells TestStore what to expect of the store under test. Two
+// fields are required, Expiry and Lacks (whose zero value claims every
+// guarantee); the others default to what suits any store: one-second expiry
+// resolution, records up to 1 MiB, a 30-second watchdog.
 type StoreOptions struct {
 	// TTLResolution is the coarsest expiry resolution of the backend:
 	// time.Second for Redis and memcached, less for a store that keeps
@@ -47,11 +49,17 @@ type StoreOptions struct {
 	// and when it says CleanupRemoves without being a vishnu.Cleaner.
 	Expiry Expiry
 
+	// Lacks states the guarantees the store does not give. Required: a
+	// store that lacks one without saying so here fails the Declared case
+	// of that guarantee, so that a plain "go test" never prints ok for a
+	// store that, say, loses concurrent updates; one that claims a
+	// guarantee it does not give fails there too. Zero claims them all.
+	Lacks Lack
+
 	// NewUnavailable returns a store of the same kind whose backend cannot
 	// be reached: a client of a closed port, a closed client. The suite
 	// checks that each of its calls returns an error that is not
-	// vishnu.ErrNotFound. Optional; without it those cases are reported
-	// as not provided.
+	// vishnu.ErrNotFound. Required unless Lacks has RemoteBackend.
 	NewUnavailable func(t *testing.T) vishnu.Store
 
 	// NewUnresponsive returns a store of the same kind whose client talks
@@ -60,8 +68,8 @@ type StoreOptions struct {
 	// network does. The suite checks that each call with a short context
 	// deadline returns promptly after it, with an error that is not
 	// vishnu.ErrNotFound: a store that ignores its context while it dials
-	// or reads would hang every request of the application. Optional;
-	// without it those cases are reported as not provided.
+	// or reads would hang every request of the application. Required
+	// unless Lacks has RemoteBackend.
 	NewUnresponsive func(t *testing.T, addr string) vishnu.Store
 
 	// NewSecondInstance returns another instance of the store over the
@@ -70,9 +78,8 @@ type StoreOptions struct {
 	// or table). The suite checks that Save, Commit, Touch and Delete made
 	// through one instance are seen through the other at once, which a
 	// store with a per-process cache gets wrong: a session logged out on
-	// one server would live on on the others. Optional, but a store meant
-	// for more than one process should provide it; without it those cases
-	// are reported as not provided.
+	// one server would live on on the others. Required unless Lacks has
+	// RemoteBackend.
 	NewSecondInstance func(t *testing.T, first vishnu.Store) vishnu.Store
 
 	// Watchdog bounds each subtest: a store call that never returns fails
@@ -105,6 +112,42 @@ func (e Expiry) String() string {
 		return "CleanupRemoves"
 	}
 	return "ExpiryUnstated"
+}
+
+// Lack is a set of guarantees a store does not give (see
+// StoreOptions.Lacks).
+type Lack int
+
+const (
+	// AtomicCommits: the store is not a vishnu.Committer, so Vishnu
+	// commits by load-change-save and concurrent requests on one session
+	// can lose each other's changes.
+	AtomicCommits Lack = 1 << iota
+	// UserIndex: the store is not a vishnu.UserIndex, so Session.Login,
+	// Manager.UserSessions and EndUserSessions return
+	// vishnu.ErrNoUserIndex.
+	UserIndex
+	// RemoteBackend: the store keeps its data in the process (core's
+	// memory store): no backend can be down, hang, or be shared by a
+	// second application server, so NewUnavailable, NewUnresponsive and
+	// NewSecondInstance are not needed.
+	RemoteBackend
+)
+
+func (l Lack) String() string {
+	var names []string
+	for _, x := range []struct {
+		l    Lack
+		name string
+	}{{AtomicCommits, "AtomicCommits"}, {UserIndex, "UserIndex"}, {RemoteBackend, "RemoteBackend"}} {
+		if l&x.l != 0 {
+			names = append(names, x.name)
+		}
+	}
+	if len(names) == 0 {
+		return "0"
+	}
+	return strings.Join(names, "|")
 }
 
 func (o StoreOptions) withDefaults() StoreOptions {

@@ -342,6 +342,16 @@ func committerCases() []storeCase {
 			},
 		},
 		{
+			name: "FieldNames",
+			rule: "Commit matches field names by their exact bytes: a name that differs from a field's only in letter case, width, Unicode normal form or a trailing space is another field, to Set and to Delete",
+			run:  commitFieldNames,
+		},
+		{
+			name: "ReservedNames",
+			rule: "fields whose names start with NUL, or with another byte or prefix a store might keep for itself (\\x01, \\xff, '_', '$', '.', ':'), are fields like any other: Replace drops them, Delete deletes them, Set sets them",
+			run:  commitReservedNames,
+		},
+		{
 			name: "CreateExisting",
 			rule: "Commit with Create true on a live record merges into it, as with Create false: the fields it does not name stay",
 			run: func(c *storeT) {
@@ -427,6 +437,11 @@ func committerCases() []storeCase {
 				})
 				c.wantFields(id, want, fmt.Sprintf("after %d concurrent Commits each setting its own field", n))
 			},
+		},
+		{
+			name: "ConcurrentCreate",
+			rule: "Commits with Create true of one new id, run at once, all keep their fields: none overwrites the record another has just created",
+			run:  commitConcurrentCreate,
 		},
 		{
 			name: "ConcurrentDeletes",
@@ -540,132 +555,22 @@ func toucherCases() []storeCase {
 	}
 }
 
-// Cleaner ----------------------------------------------------------------------
-//
-// The cleanup cases save records with expiries in the past: "dormant" ones
-// expired two hours ago, "recent" ones a minute ago. Which of them Cleanup
-// removed cannot be seen with Load (an expired record is not found either
-// way), so the cases count them through the per-call limit and the finished
-// flag, which must be true exactly when no record Cleanup may remove is left.
-
-const dormantFor = time.Hour
-
-// saveExpired saves n records that expired ago ago.
-func (c *storeT) saveExpired(n int, ago time.Duration) {
-	c.t.Helper()
-	for range n {
+func commitConcurrentCreate(c *storeT) {
+	const n, rounds = 8, 5
+	for range rounds {
 		id := newID()
-		c.save(id, []byte("expired"), time.Now().Add(-ago))
-		c.wantNotFound(id, fmt.Sprintf("of a record saved with an expiry %v in the past", ago))
-	}
-}
-
-// saveLive saves n live records and returns their ids.
-func (c *storeT) saveLive(n int) []string {
-	ids := make([]string, n)
-	for i := range ids {
-		ids[i] = newID()
-		c.save(ids[i], []byte("live "+ids[i]), c.longExpiry())
-	}
-	return ids
-}
-
-func (c *storeT) wantLive(ids []string, what string) {
-	c.t.Helper()
-	for _, id := range ids {
-		c.wantData(id, []byte("live "+id), what)
-	}
-}
-
-// cleanup calls Cleanup and fails the case on an error.
-func (c *storeT) cleanup(dormant time.Duration, limit int) bool {
-	c.t.Helper()
-	finished, err := c.Cleanup(c.ctx, dormant, limit)
-	if err != nil {
-		c.Fatalf("Cleanup(%v, %d) failed: %v", dormant, limit, err)
-	}
-	return finished
-}
-
-// cleanupCalls calls Cleanup until it reports finished, at most max times,
-// and returns the number of calls.
-func (c *storeT) cleanupCalls(dormant time.Duration, limit, most int) int {
-	c.t.Helper()
-	for n := 1; n <= most; n++ {
-		if c.cleanup(dormant, limit) {
-			return n
+		want := map[string]string{}
+		for i := range n {
+			want[fmt.Sprintf("f%d", i)] = fmt.Sprint(i)
 		}
-	}
-	c.Fatalf("Cleanup(%v, %d) had not reported finished after %d calls, though there were not %d records to remove", dormant, limit, most, most*limit)
-	return 0
-}
-
-func cleanerCases() []storeCase {
-	return []storeCase{
-		{
-			name: "RemovesExpiredKeepsLive",
-			rule: "Cleanup removes expired records and never a live one",
-			run: func(c *storeT) {
-				live := c.saveLive(3)
-				c.saveExpired(5, 2*time.Hour)
-				c.saveExpired(2, time.Minute)
-				c.cleanupCalls(0, 100, 10)
-				c.wantLive(live, "of a live record after Cleanup")
-				if !c.cleanup(0, 1) {
-					c.Errorf("Cleanup(0, 1) after a Cleanup that reported finished reported unfinished: it left expired records behind")
-				}
-				c.wantLive(live, "of a live record after Cleanup")
-			},
-		},
-		{
-			name: "Limit",
-			rule: "Cleanup removes at most limit records per call",
-			run: func(c *storeT) {
-				c.saveExpired(5, 2*time.Hour)
-				if c.cleanup(dormantFor, 2) {
-					c.Fatalf("Cleanup(%v, 2) with 5 dormant records reported finished after one call: it removed more than 2 (or finished is untrue)", dormantFor)
-				}
-				if n := 1 + c.cleanupCalls(dormantFor, 2, 10); n < 3 {
-					c.Errorf("Cleanup(%v, 2) removed 5 dormant records in %d calls: a call removed more than 2", dormantFor, n)
-				}
-			},
-		},
-		{
-			name: "DormantFor",
-			rule: "Cleanup removes only records that expired at least dormantFor ago",
-			run: func(c *storeT) {
-				live := c.saveLive(1)
-				c.saveExpired(2, 2*time.Hour)
-				c.saveExpired(3, time.Minute)
-				c.cleanupCalls(dormantFor, 100, 10)
-				if c.cleanup(0, 1) {
-					c.Fatalf("after Cleanup(%v, …), Cleanup(0, 1) reported finished: the 3 records that expired a minute ago were removed too", dormantFor)
-				}
-				if n := 1 + c.cleanupCalls(0, 1, 10); n < 3 {
-					c.Errorf("after Cleanup(%v, …), Cleanup(0, 1) needed %d calls to finish, want 3: records that expired a minute ago were removed by Cleanup(%v, …)", dormantFor, n, dormantFor)
-				}
-				c.wantLive(live, "of a live record after Cleanup")
-			},
-		},
-		{
-			name: "Finished",
-			rule: "Cleanup reports finished exactly when no record it may remove is left, also when the last call removed as many as its limit",
-			run: func(c *storeT) {
-				if !c.cleanup(dormantFor, 10) {
-					c.Errorf("Cleanup(%v, 10) on an empty store reported unfinished", dormantFor)
-				}
-				c.saveExpired(3, 2*time.Hour)
-				c.saveExpired(1, time.Minute)
-				if c.cleanup(dormantFor, 1) {
-					c.Errorf("Cleanup(%v, 1) with 3 dormant records reported finished", dormantFor)
-				}
-				if !c.cleanup(dormantFor, 2) {
-					c.Errorf("Cleanup(%v, 2) with the 2 dormant records left reported unfinished: it must remove both and say so", dormantFor)
-				}
-				if !c.cleanup(dormantFor, 10) {
-					c.Errorf("Cleanup(%v, 10) after a call that reported finished reported unfinished", dormantFor)
-				}
-			},
-		},
+		c.goroutines(n, func(i int) {
+			k := fmt.Sprintf("f%d", i)
+			if err := c.Commit(c.ctx, id, &vishnu.Change{Create: true, Set: fields(k, want[k]), Expires: c.longExpiry()}); err != nil {
+				c.Errorf("Commit %d of %d concurrent Commits creating one record failed: %v", i, n, err)
+			}
+		})
+		if d := diffFields(c.fields(id), want); d != "" {
+			c.Fatalf("Load(%s) after %d concurrent Commits with Create true of a new id, each setting its own field: %s (one created the record over another's)", short(id), n, d)
+		}
 	}
 }

@@ -19,6 +19,7 @@ const prompt = time.Second
 // storeGroups lists TestStore's top-level subtests, in the order they run.
 func storeGroups() []storeGroup {
 	return []storeGroup{
+		{name: "Declared", run: runDeclared},
 		{name: "RoundTrip", cases: roundTripCases()},
 		{name: "NotFound", cases: notFoundCases()},
 		{name: "Overwrite", cases: overwriteCases()},
@@ -164,6 +165,57 @@ func roundTripCases() []storeCase {
 				}
 			},
 		},
+		{
+			name: "ResultsKept",
+			rule: "a slice Load returned is never changed by a later call of the store: a Load or Save of another record, a Save, Commit, Touch or Delete of the same one (a store may return memory it shares, never memory it reuses)",
+			run:  loadResultsKept,
+		},
+	}
+}
+
+// loadResultsKept loads a record, then makes one store call after another
+// and checks after each that the slice it got still holds the record. The
+// records are a few tens of KiB and of one size, so that a buffer reused for
+// large reads, or one rewritten in place, would be.
+func loadResultsKept(c *storeT) {
+	size := c.fit(24 << 10)
+	rec := func(b byte) []byte { return record("k", strings.Repeat(string(b), size-16)) }
+	one, other := newID(), newID()
+	c.save(one, rec('1'), c.longExpiry())
+	c.save(other, rec('2'), c.longExpiry())
+	got := c.load(one)
+	want := append([]byte(nil), got...)
+	type step struct {
+		what string
+		f    func()
+	}
+	steps := []step{
+		{"a Load of another record", func() { c.load(other) }},
+		{"a Save of another record", func() { c.save(newID(), rec('3'), c.longExpiry()) }},
+		{"a Save of the record, as long as before", func() { c.save(one, rec('4'), c.longExpiry()) }},
+		{"a Load of the record", func() { c.load(one) }},
+	}
+	if _, ok := c.store.(vishnu.Committer); ok {
+		steps = append(steps, step{"a Commit of the record", func() {
+			c.commitOK(one, &vishnu.Change{Set: fields("k", strings.Repeat("5", size-16)), Expires: c.longExpiry()})
+		}})
+	}
+	if _, ok := c.store.(vishnu.Toucher); ok {
+		steps = append(steps, step{"a Touch of the record", func() {
+			if err := c.Touch(c.ctx, one, c.longExpiry()); err != nil {
+				c.Fatalf("Touch of a live record failed: %v", err)
+			}
+		}})
+	}
+	steps = append(steps, step{"a Delete of the record, and a Save of it anew", func() {
+		c.del(one)
+		c.save(one, rec('6'), c.longExpiry())
+	}})
+	for _, st := range steps {
+		st.f()
+		if !bytesEqual(got, want) {
+			c.Fatalf("a slice returned by Load changed after %s: %s", st.what, diffBytes(got, want))
+		}
 	}
 }
 
@@ -295,6 +347,7 @@ func isolationCases() []storeCase {
 			run: func(c *storeT) {
 				base := []byte(newID())
 				base[20] = 'q'
+				base[len(base)-1] = 'k' // neither '_' nor '-': last differs from it by a letter
 				upper := append([]byte(nil), base...)
 				upper[20] = 'Q'
 				last := append([]byte(nil), base...)
@@ -321,6 +374,11 @@ func isolationCases() []storeCase {
 					c.wantNotFound(string(other), fmt.Sprintf("of an id never saved that differs from a saved one only by %q where that one has 'z'", ch))
 				}
 			},
+		},
+		{
+			name: "Deletes",
+			rule: "Delete of an id removes the record of exactly that id: never one whose id differs only in letter case, or has a letter where it has '_' or '-' (which SQL LIKE and glob patterns take for wildcards)",
+			run:  exactIDDeletes,
 		},
 		{
 			name: "Concurrent",

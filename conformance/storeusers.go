@@ -48,6 +48,21 @@ func userCases() []userCase {
 			run:  userIsolation,
 		},
 		{
+			name: "ListingKept",
+			rule: "a listing UserSessions returned is never changed by a later call of the store: listing this user or another, adding, re-adding or removing entries change neither the map nor its info slices",
+			run:  userListingKept,
+		},
+		{
+			name: "ExactNames",
+			rule: "a user's entries are found by the exact bytes of the name, and an entry by those of its id: never under a name equal to it after Unicode normalisation (NFKC: full-width 'Ｃ' is 'C'), without its accents, or matched as a SQL LIKE pattern ('_' and '%' are plain characters), and RemoveUserSession removes no entry but the one named",
+			run:  userExactNames,
+		},
+		{
+			name: "ManyEntries",
+			rule: "the index keeps every entry of a user, however many: 1,100 sessions of one user are all listed (no cap at the latest N, no first page only), and RemoveUserSession removes each",
+			run:  userManyEntries,
+		},
+		{
 			name: "Remove",
 			rule: "RemoveUserSession drops the entry and no other, and removing an entry that is not there (never added, already removed, of a user with none) is not an error",
 			run:  userRemove,
@@ -239,6 +254,68 @@ func userRoundTrip(c *storeT) {
 	if !bytesEqual(got, []byte("the info as added")) {
 		c.Errorf("a slice returned by UserSessions changed when the entry was added again: %s", diffBytes(got, []byte("the info as added")))
 	}
+}
+
+func userListingKept(c *storeT) {
+	user, other := newUser(), newUser()
+	a, b := newID(), newID()
+	c.addEntry(user, a, []byte("info of a, 1"), c.longExpiry())
+	c.addEntry(user, b, []byte("info of b, 1"), c.longExpiry())
+	c.addEntry(other, newID(), []byte("info of x, 2"), c.longExpiry())
+	got := c.entries(user)
+	want := entryText(a, "info of a, 1", b, "info of b, 1")
+	if d := diffEntries(got, want); d != "" {
+		c.Fatalf("UserSessions(%q) after two entries were added: %s", user, d)
+	}
+	for _, st := range []struct {
+		what string
+		f    func()
+	}{
+		{"a listing of another user", func() { c.entries(other) }},
+		{"a listing of the same user", func() { c.entries(user) }},
+		{"an AddUserSession of a new entry, and a listing", func() {
+			c.addEntry(user, newID(), []byte("info of c, 3"), c.longExpiry())
+			c.entries(user)
+		}},
+		{"an AddUserSession of a listed entry with new info as long, and a listing", func() {
+			c.addEntry(user, a, []byte("info of a, 4"), c.longExpiry())
+			c.entries(user)
+		}},
+		{"a RemoveUserSession, and a listing", func() {
+			c.removeEntry(user, b)
+			c.entries(user)
+		}},
+	} {
+		st.f()
+		if d := diffEntries(got, want); d != "" {
+			c.Fatalf("a listing returned by UserSessions changed after %s: %s", st.what, d)
+		}
+	}
+}
+
+func userManyEntries(c *storeT) {
+	const n, workers = 1100, 16
+	user := newUser()
+	ids := make([]string, n)
+	want := make(map[string][]byte, n)
+	for i := range ids {
+		ids[i] = newID()
+		want[ids[i]] = fmt.Appendf(nil, "login %d", i)
+	}
+	each := func(f func(id string) error) {
+		c.goroutines(workers, func(g int) {
+			for i := g; i < n; i += workers {
+				if err := f(ids[i]); err != nil {
+					c.Errorf("one of %d calls for one user failed: %v", n, err)
+					return
+				}
+			}
+		})
+	}
+	each(func(id string) error { return c.AddUserSession(c.ctx, user, id, want[id], c.longExpiry()) })
+	c.wantEntries(user, want, fmt.Sprintf("after %d entries were added", n))
+	each(func(id string) error { return c.RemoveUserSession(c.ctx, user, id) })
+	c.wantEntries(user, map[string][]byte{}, fmt.Sprintf("after the %d entries were removed", n))
 }
 
 func userIsolation(c *storeT) {
@@ -503,7 +580,7 @@ func runUserUnresponsive(t *testing.T, r *storeRunner) {
 	}
 	// Every call on both backends at once: each has its own deadline, and
 	// the case lasts as long as the slowest.
-	r.runLonger(t, userUnresponsiveRule, stores[0], unresponsiveDeadline+unresponsiveGrace, func(c *storeT) {
+	r.runLonger(t, userUnresponsiveRule, stores[0], unresponsiveTries*(unresponsiveDeadline+unresponsiveGrace), func(c *storeT) {
 		c.goroutines(len(backends)*len(calls), func(i int) {
 			b, call := i/len(calls), calls[i%len(calls)]
 			if stores[b] == nil {
@@ -524,6 +601,8 @@ func userIndexExpiryChecks() []expiryCheck {
 	var (
 		user, short, long, under string
 		reUser, later, earlier   string
+		longUser                 string
+		longWant                 map[string][]byte
 	)
 	return []expiryCheck{
 		{
@@ -543,6 +622,24 @@ func userIndexExpiryChecks() []expiryCheck {
 			},
 			check: func(c *storeT) {
 				c.wantEntries(user, entryText(long, "long"), "past the expiry of two of its three entries")
+			},
+		},
+		{
+			name:  "UserEntriesLong",
+			rule:  "an entry of the index of sessions per user given a lifetime past 30 days, up to vishnu.MaxTimeout (what Login gives without an absolute timeout), is listed right after AddUserSession and later (memcached reads more than 30 days as a date)",
+			needs: capUserIndex,
+			setup: func(c *storeT) {
+				longUser = newUser()
+				longWant = map[string][]byte{}
+				for _, d := range longLifetimes {
+					id := newID()
+					longWant[id] = []byte(days(d))
+					c.addEntry(longUser, id, longWant[id], time.Now().Add(d))
+				}
+				c.wantEntries(longUser, longWant, "right after AddUserSession of entries with lifetimes from 30 days to vishnu.MaxTimeout")
+			},
+			check: func(c *storeT) {
+				c.wantEntries(longUser, longWant, fmt.Sprintf("%v after AddUserSession of entries with lifetimes from 30 days to vishnu.MaxTimeout", 7*c.res()/2))
 			},
 		},
 		{

@@ -9,8 +9,13 @@ import (
 	"cloud.google.com/go/datastore"
 )
 
-// The Datastore takes at most 500 mutations in one Commit.
-const deleteBatch = 500
+// The Datastore takes at most 500 mutations in one Commit, and, in its
+// legacy mode, a transaction spans at most 25 entity groups (every session
+// is a group of its own).
+const (
+	deleteBatch = 500
+	txBatch     = 25
+)
 
 // maxCleanupLimit caps the entities one Cleanup call deletes, whatever
 // limit it is given, so that one call stays a few requests long; a larger
@@ -22,8 +27,8 @@ const maxCleanupLimit = 10 * deleteBatch
 // at least dormantFor ago, at most limit of them, and reports whether none
 // such remain. A keys-only query on the indexed expiry finds up to limit+1
 // of them (the one past the limit is how Cleanup knows, without a second
-// query, that it has not finished), and non-transactional Commits delete
-// them, 500 at a time. Each of these requests is bounded by the store's
+// query, that it has not finished), and transactions delete them, 25 at a
+// time, each reading them again first. Each of these requests is bounded by the store's
 // timeout (WithTimeout) on its own, since a large limit is the caller's
 // choice; ctx bounds the whole call.
 //
@@ -32,16 +37,17 @@ const maxCleanupLimit = 10 * deleteBatch
 // dormant session is left: a call that finds none of either costs two
 // queries.
 //
-// Deleting without a transaction cannot remove a session that came back to
-// life between the query and the deletion, because none can: Commit and
-// Touch treat an expired session as missing, and Vishnu saves records only
-// under fresh ids.
+// The query's answer may be stale by the time the deletion runs: a Save
+// may have brought an expired session back to life in between. So each
+// transaction deletes only the entities that are still dormant when it
+// reads them; one that a concurrent write makes it lose is run again.
 //
-// A limit above 5,000 deletes 5,000 per call. limit must be positive and
-// dormantFor not negative.
+// A limit above 5,000 deletes 5,000 per call; a limit of 0 deletes nothing
+// and reports whether anything is left to delete. limit must not be
+// negative, nor dormantFor.
 func (s *Store) Cleanup(ctx context.Context, dormantFor time.Duration, limit int) (finished bool, err error) {
-	if limit < 1 {
-		return false, fmt.Errorf("datastorestore: cleanup: limit must be positive, got %d", limit)
+	if limit < 0 {
+		return false, fmt.Errorf("datastorestore: cleanup: limit must not be negative, got %d", limit)
 	}
 	if dormantFor < 0 {
 		return false, fmt.Errorf("datastorestore: cleanup: dormantFor must not be negative, got %v", dormantFor)
@@ -70,9 +76,9 @@ func (s *Store) deleteDormant(ctx context.Context, kind string, cutoff time.Time
 	more = len(keys) > limit
 	keys = keys[:min(len(keys), limit)]
 	for rest := keys; len(rest) > 0; {
-		batch := rest[:min(len(rest), deleteBatch)]
+		batch := rest[:min(len(rest), txBatch)]
 		rest = rest[len(batch):]
-		if err := s.deleteKeys(ctx, batch); err != nil {
+		if err := s.deleteStillDormant(ctx, batch, cutoff); err != nil {
 			return 0, false, err
 		}
 	}
@@ -99,24 +105,73 @@ func (s *Store) dormantKeys(ctx context.Context, kind string, cutoff time.Time, 
 	return keys, nil
 }
 
-// deleteKeys deletes the entities of keys in one Commit.
-func (s *Store) deleteKeys(ctx context.Context, keys []*datastore.Key) error {
+// deleteStillDormant deletes, in one transaction, those of the entities
+// of keys that expired at or before cutoff when it reads them, and runs it
+// again when a concurrent write makes it lose, up to the store's attempts.
+func (s *Store) deleteStillDormant(ctx context.Context, keys []*datastore.Key, cutoff time.Time) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	err := s.client.DeleteMulti(ctx, keys)
+	for attempt := 1; ; attempt++ {
+		err := s.deleteDormantOnce(ctx, keys, cutoff)
+		switch {
+		case err == nil:
+			return nil
+		case !conflict(err):
+			return fail(ctx, "cleanup: delete", err)
+		case attempt == s.maxAttempts:
+			return fmt.Errorf("%w (cleanup, %s): %w", ErrTooMuchContention, attempts(attempt), err)
+		}
+		if err := pause(ctx, attempt); err != nil {
+			return fmt.Errorf("%w (cleanup, %s, then %w)", ErrTooMuchContention, attempts(attempt), err)
+		}
+	}
+}
+
+// deleteDormantOnce is one attempt of deleteStillDormant: a Lookup of the
+// entities, which begins the transaction, and a Commit of the deletions.
+func (s *Store) deleteDormantOnce(ctx context.Context, keys []*datastore.Key, cutoff time.Time) error {
+	tx, err := s.client.NewTransaction(ctx, datastore.BeginLater)
+	if err != nil {
+		return err
+	}
+	props := make([]datastore.PropertyList, len(keys))
+	err = tx.GetMulti(keys, props)
 	var me datastore.MultiError
 	if errors.As(err, &me) {
-		// Errors per key: report the first.
+		// Entities deleted since the query are not an error.
 		err = nil
 		for _, e := range me {
-			if e != nil {
+			if e != nil && !errors.Is(e, datastore.ErrNoSuchEntity) {
 				err = e
 				break
 			}
 		}
 	}
-	if err != nil {
-		return fail(ctx, "cleanup: delete", err)
+	var doomed []*datastore.Key
+	for i, p := range props {
+		if err == nil && (me == nil || me[i] == nil) && dormant(p, cutoff) {
+			doomed = append(doomed, keys[i])
+		}
 	}
-	return nil
+	if err == nil && len(doomed) > 0 {
+		err = tx.DeleteMulti(doomed)
+	}
+	if err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	_, err = tx.Commit()
+	return err
+}
+
+// dormant reports whether an entity's expiry is at or before cutoff, as
+// the query compares it.
+func dormant(p datastore.PropertyList, cutoff time.Time) bool {
+	for _, prop := range p {
+		if prop.Name == propExpires {
+			exp, ok := prop.Value.(time.Time)
+			return ok && !exp.After(cutoff.Truncate(time.Microsecond))
+		}
+	}
+	return false
 }

@@ -125,15 +125,15 @@ func TestCleanupDormantFor(t *testing.T) {
 	}
 }
 
-// TestCleanupArguments: a limit below 1 and a negative dormantFor are
+// TestCleanupArguments: a negative limit and a negative dormantFor are
 // refused; a limit above what one call deletes is capped, and the call
 // says it has not finished.
 func TestCleanupArguments(t *testing.T) {
 	c, _ := newClient(t)
 	s, _ := newStore(t, c)
 	ctx := context.Background()
-	if _, err := s.Cleanup(ctx, 0, 0); err == nil {
-		t.Error("Cleanup with limit 0: no error")
+	if _, err := s.Cleanup(ctx, 0, -1); err == nil {
+		t.Error("Cleanup with limit -1: no error")
 	}
 	if _, err := s.Cleanup(ctx, -time.Second, 10); err == nil {
 		t.Error("Cleanup with a negative dormantFor: no error")

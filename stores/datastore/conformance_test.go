@@ -14,7 +14,9 @@ import (
 // the suite may use short lifetimes), records up to MaxRecordSize with
 // larger ones refused, expired records kept until Cleanup, errors rather
 // than "not found" when the Datastore cannot be reached or does not answer,
-// and instances on other clients that see each other's writes at once.
+// and instances on other clients that see each other's writes at once. It
+// lacks no guarantee (Lacks is zero): atomic commits, an index of sessions
+// per user, a backend shared by every application server.
 func storeOptions(namespaces *sync.Map) conformance.StoreOptions {
 	return conformance.StoreOptions{
 		TTLResolution: 200 * time.Millisecond,

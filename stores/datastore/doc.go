@@ -29,7 +29,9 @@
 //     [vishnu.Committer]), is a transaction of two: a Lookup that begins it
 //     and a Commit. Touch, which pushes the expiry back, is the same.
 //   - Cleanup is a keys-only query (two once no dormant session is left,
-//     the second for index entries) and one Commit per 500 deletions.
+//     the second for index entries) and, per 25 deletions, a transaction
+//     of two (a Lookup and a Commit) that deletes only what is still
+//     dormant.
 //   - The index of sessions per user ([vishnu.UserIndex], for Session.Login
 //     and "sign out everywhere") is one Commit to add or remove an entry
 //     and one ancestor query to list a user's.

@@ -158,7 +158,8 @@ func TestRPCs(t *testing.T) {
 		}
 	}
 
-	// Cleanup: the queries, and one Commit per 500 deletions.
+	// Cleanup: the queries, and one transaction (a Lookup and a Commit)
+	// per 25 deletions.
 	for i := range 600 {
 		if err := s.Save(ctx, "old-"+strconv.Itoa(i), []byte("x"), time.Now().Add(-time.Hour)); err != nil {
 			t.Fatal(err)
@@ -170,8 +171,8 @@ func TestRPCs(t *testing.T) {
 	if err != nil || !finished {
 		t.Fatalf("Cleanup of 600: %v, %v", finished, err)
 	}
-	if got["Commit"] != 2 || got["RunQuery"] < 1 || got.total() != 2+got["RunQuery"] {
-		t.Errorf("Cleanup deleting 600 sessions: RPCs %s, want 2 Commits and the queries", got)
+	if got["Commit"] != 24 || got["Lookup"] != 24 || got["RunQuery"] < 1 || got.total() != 48+got["RunQuery"] {
+		t.Errorf("Cleanup deleting 600 sessions: RPCs %s, want 24 Lookups, 24 Commits and the queries", got)
 	}
 	t.Logf("Cleanup deleting 600 sessions: %s", got)
 }

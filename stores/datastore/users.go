@@ -88,7 +88,8 @@ func (s *Store) RemoveUserSession(ctx context.Context, user, id string) error {
 // "SessionUser" named by the user, which groups the user's entries without
 // being written itself; an ancestor query is strongly consistent in every
 // Datastore mode. Entries
-// found expired are left out, and deleted with one Commit more (an error
+// found expired are left out, and deleted by one transaction more, which
+// reads them again and keeps any added anew since the query (an error
 // there is not the caller's: Cleanup deletes them later).
 func (s *Store) UserSessions(ctx context.Context, user string) (map[string][]byte, error) {
 	parent, err := s.userKey(user)
@@ -117,7 +118,9 @@ func (s *Store) UserSessions(ctx context.Context, user string) (map[string][]byt
 		out[k.Name] = info
 	}
 	if len(expired) > 0 {
-		_ = s.deleteKeys(ctx, expired[:min(len(expired), deleteBatch)])
+		// Best effort, and only those still expired: an entry added
+		// again since the query stays. Cleanup removes the rest.
+		_ = s.deleteStillDormant(ctx, expired[:min(len(expired), txBatch)], now)
 	}
 	return out, nil
 }

@@ -10,13 +10,15 @@ import (
 )
 
 // storeOptions is what the store documents about itself: whole-second
-// expiry that memcached enforces itself, its item size limit, errors rather
-// than "not found" when a node is down or hangs (a call waits at most the
-// client's Timeout, 500 ms by default, which the Unresponsive cases use).
+// expiry that memcached enforces itself, its item size limit, no index of
+// sessions per user (memcached cannot list keys), errors rather than "not
+// found" when a node is down or hangs (a call waits at most the client's
+// Timeout, 500 ms by default, which the Unresponsive cases use).
 func storeOptions() conformance.StoreOptions {
 	return conformance.StoreOptions{
 		TTLResolution: time.Second,
 		Expiry:        conformance.BackendExpires,
+		Lacks:         conformance.UserIndex,
 		MaxRecordSize: 1048262, // Store.MaxRecordSize with the default item size
 		LimitEnforced: true,
 		NewUnavailable: func(t *testing.T) vishnu.Store {

@@ -16,7 +16,9 @@ import (
 // storeOptions are what the store claims: millisecond expiry (PXAT) that
 // Redis enforces itself, no size limit of its own (Redis takes strings up
 // to 512 MB), errors, not "not found", when the server cannot be reached or
-// does not answer, and instances on other clients over the same keys.
+// does not answer, and instances on other clients over the same keys. It
+// lacks no guarantee (Lacks is zero): atomic commits, an index of sessions
+// per user, a backend shared by every application server.
 func storeOptions(kind string, second func(t *testing.T, first vishnu.Store) vishnu.Store) conformance.StoreOptions {
 	return conformance.StoreOptions{
 		TTLResolution:     100 * time.Millisecond,

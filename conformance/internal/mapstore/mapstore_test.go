@@ -14,6 +14,8 @@ func TestStoreConformance(t *testing.T) {
 	conformance.TestStore(t, newStore, conformance.StoreOptions{
 		TTLResolution: 50 * time.Millisecond,      // the map keeps exact times
 		Expiry:        conformance.CleanupRemoves, // expired records stay until Cleanup
+		// No index of sessions per user, and the records live in the process.
+		Lacks: conformance.UserIndex | conformance.RemoteBackend,
 	})
 }
 
