@@ -30,10 +30,11 @@ var _ vishnu.Cleaner = (*Store)(nil)
 // the same way, within the same limit, once no dormant session is left: a
 // call that finds none of either costs two statements.
 //
-// limit must be positive and dormantFor not negative.
+// A limit of 0 deletes nothing and reports whether anything is left to
+// delete. limit and dormantFor must not be negative.
 func (s *Store) Cleanup(ctx context.Context, dormantFor time.Duration, limit int) (finished bool, err error) {
-	if limit < 1 {
-		return false, fmt.Errorf("pgstore: cleanup: limit must be positive, got %d", limit)
+	if limit < 0 {
+		return false, fmt.Errorf("pgstore: cleanup: limit must not be negative, got %d", limit)
 	}
 	if dormantFor < 0 {
 		return false, fmt.Errorf("pgstore: cleanup: dormantFor must not be negative, got %v", dormantFor)
