@@ -78,7 +78,7 @@ type request struct {
 // writing (or with an error for echo to render), sends the error response
 // if the commit failed, and finishes the session.
 func (w *writer) end(c *echo.Context, err error, handle func(*echo.Context, error) error) error {
-	if w.gate.State() == vishnu.GatePending && !w.hijacked {
+	if w.gate.State() == vishnu.GatePending {
 		_ = w.commit()
 	}
 	// The gate has done its work: from here on, writes (echo's error

@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptrace"
+	"net/textproto"
 	"strings"
 	"testing"
 	"time"
@@ -501,4 +503,52 @@ func TestHijack(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		wantErrorResponse(t, answer{resp.StatusCode, resp.Header, string(b)}, m)
 	})
+}
+
+// TestEarlyHints: a 103 Early Hints response goes out before the real
+// headers without committing the session: it carries no session cookie,
+// and the handler can still start a session after it.
+func TestEarlyHints(t *testing.T) {
+	m := newManager(t, vishnu.NewMemoryStore(), nil)
+	e := quietEcho()
+	e.Use(vishnuechov5.Middleware(m))
+	e.GET("/hints", func(c *echo.Context) error {
+		c.Response().Header().Set("Link", "</style.css>; rel=preload; as=style")
+		c.Response().WriteHeader(http.StatusEarlyHints)
+		if err := vishnuechov5.Session(c).Set("via", "hints"); err != nil {
+			return err
+		}
+		return c.String(http.StatusOK, "after the hints")
+	})
+	e.GET("/get", func(c *echo.Context) error {
+		v, _ := vishnu.Get[string](vishnuechov5.Session(c), "via")
+		return c.String(http.StatusOK, v)
+	})
+	c := newClient(t, startEcho(t, e))
+	var hints []http.Header
+	trace := &httptrace.ClientTrace{Got1xxResponse: func(code int, h textproto.MIMEHeader) error {
+		if code == http.StatusEarlyHints {
+			hints = append(hints, http.Header(h))
+		}
+		return nil
+	}}
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), http.MethodGet, c.base+"/hints", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if len(hints) != 1 || hints[0].Get("Link") == "" || sessionCookie(hints[0], m) != "" {
+		t.Errorf("early hints %v: want one 103 with Link and no session cookie", hints)
+	}
+	if resp.StatusCode != http.StatusOK || string(body) != "after the hints" || sessionCookie(resp.Header, m) == "" {
+		t.Errorf("got %d %q, Set-Cookie %q; want 200 with the session cookie", resp.StatusCode, body, resp.Header.Values("Set-Cookie"))
+	}
+	if got := c.get("/get").body; got != "hints" {
+		t.Errorf("the next request sees via=%q, want hints", got)
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 
@@ -34,17 +33,15 @@ var ErrResponseReplaced = errors.New("vishnuechov5: response replaced by the ses
 type writer struct {
 	http.ResponseWriter // the writer below: echo's Response.ResponseWriter when the middleware ran
 
-	res      *echo.Response
-	a        vishnu.Adapter
-	s        *vishnu.Session
-	gate     vishnu.Gate
-	hijacked bool
+	res  *echo.Response
+	a    vishnu.Adapter
+	s    *vishnu.Session
+	gate vishnu.Gate
 }
 
 var (
 	_ http.Flusher  = (*writer)(nil)
 	_ http.Hijacker = (*writer)(nil)
-	_ io.ReaderFrom = (*writer)(nil)
 )
 
 // commit runs the commit point once, and returns nil when the handler's
@@ -118,23 +115,7 @@ func (w *writer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err := w.commit(); err != nil {
 		return nil, nil, err
 	}
-	conn, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
-	if err == nil {
-		w.hijacked = true
-	}
-	return conn, rw, err
-}
-
-// ReadFrom implements io.ReaderFrom, keeping sendfile and splice for writers
-// that copy into this one.
-func (w *writer) ReadFrom(r io.Reader) (int64, error) {
-	if err := w.commit(); err != nil {
-		return 0, err
-	}
-	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
-		return rf.ReadFrom(r)
-	}
-	return io.Copy(struct{ io.Writer }{w.ResponseWriter}, r)
+	return http.NewResponseController(w.ResponseWriter).Hijack()
 }
 
 // Unwrap lets http.ResponseController reach the server's writer.
