@@ -16,6 +16,7 @@ require (
 	github.com/jackc/pgx/v5 v5.13.0
 	github.com/labstack/echo-contrib v0.50.1
 	github.com/labstack/echo/v4 v4.16.5
+	github.com/labstack/echo/v5 v5.4.6
 	github.com/quasoft/memstore v0.0.0-20191010062613-2bce066d2b0b
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/valyala/fasthttp v1.51.0
@@ -71,6 +72,7 @@ require (
 	github.com/valyala/tcplisten v1.0.0 // indirect
 	github.com/vishnu-go/vishnu/adapters/chi v0.1.0
 	github.com/vishnu-go/vishnu/adapters/echo v0.1.0
+	github.com/vishnu-go/vishnu/adapters/echov5 v0.1.0
 	github.com/vishnu-go/vishnu/adapters/fiber v0.1.0
 	github.com/vishnu-go/vishnu/adapters/gin v0.1.0
 	github.com/vishnu-go/vishnu/conformance v0.1.0
@@ -88,6 +90,8 @@ require (
 replace github.com/vishnu-go/vishnu/core => ../core
 
 replace github.com/vishnu-go/vishnu/adapters/echo => ../adapters/echo
+
+replace github.com/vishnu-go/vishnu/adapters/echov5 => ../adapters/echov5
 
 replace github.com/vishnu-go/vishnu/conformance => ../conformance
 

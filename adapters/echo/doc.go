@@ -1,7 +1,8 @@
 // Package vishnuecho makes Vishnu sessions native to echo v4: one
 // middleware, one call to reach the session from an echo.Context, and a
 // commit that happens just before the response headers go out, on every
-// path echo has.
+// path echo has. For echo v5, use github.com/vishnu-go/vishnu/adapters/echov5
+// (package vishnuechov5), which has the same API over *echo.Context.
 //
 // # Example
 //
