@@ -15,7 +15,7 @@ func Example() {
 	m, err := vishnu.New(vishnu.Config{
 		Store:    vishnu.NewMemoryStore(), // or a Redis, memcached, Datastore store
 		Secret:   []byte("change me: 32 random bytes or more, kept secret"),
-		AutoSave: true,
+		AutoSave: true, // off by default: then only s.Save() persists
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -19,7 +19,7 @@ func Example() {
 	m, err := vishnu.New(vishnu.Config{
 		Store:    vishnu.NewMemoryStore(),
 		Secret:   []byte(os.Getenv("SESSION_SECRET")), // at least 32 random bytes
-		AutoSave: true,                                // changed sessions are saved when the response starts
+		AutoSave: true,                                // off by default: then only s.Save() persists
 	})
 	if err != nil {
 		log.Fatal(err)

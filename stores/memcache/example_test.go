@@ -24,7 +24,7 @@ func Example() {
 		Store:    store,
 		Secret:   []byte(os.Getenv("SESSION_SECRET")), // at least 32 random bytes
 		Timeout:  30 * time.Minute,
-		AutoSave: true,
+		AutoSave: true, // off by default: then only s.Save() persists
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -34,7 +34,10 @@ func Example() {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s := vishnu.FromContext(r.Context())
 		n, _ := vishnu.Get[int](s, "visits")
-		s.Set("visits", n+1)
+		if err := s.Set("visits", n+1); err != nil {
+			sessions.HandleError(w, r, err)
+			return
+		}
 		fmt.Fprintf(w, "visit %d\n", n+1)
 	})
 	log.Fatal(http.ListenAndServe(":8080", sessions.Handler(mux)))
