@@ -17,7 +17,7 @@ func Example() {
 	m, err := vishnu.New(vishnu.Config{
 		Store:    vishnu.NewMemoryStore(),
 		Secret:   []byte(os.Getenv("SESSION_SECRET")), // at least 32 random bytes
-		AutoSave: true,
+		AutoSave: true,                                // off by default: then only s.Save() persists
 	})
 	if err != nil {
 		log.Fatal(err)
