@@ -18,6 +18,7 @@ require (
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/valyala/fasthttp v1.51.0
 	github.com/vishnu-go/vishnu/core v0.1.0
+	github.com/vishnu-go/vishnu/internal v0.1.0
 )
 
 require (
@@ -90,3 +91,5 @@ replace github.com/vishnu-go/vishnu/adapters/fiber => ../adapters/fiber
 replace github.com/vishnu-go/vishnu/stores/redis => ../stores/redis
 
 replace github.com/vishnu-go/vishnu/adapters/gin => ../adapters/gin
+
+replace github.com/vishnu-go/vishnu/internal => ../internal

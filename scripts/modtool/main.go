@@ -3,16 +3,18 @@
 // does:
 //
 //	modtool modules      every module of go.work, in dependency order:
-//	                     "<dir> <module path> lib|app" per line
+//	                     "<dir> <module path> lib|support|app" per line
 //	modtool requirements every requirement of one module of the repository on
 //	                     another: "<dir> <required path> <version>" per line
 //	modtool publish -out DIR [-version V]
-//	                     writes every library module of the working tree into
+//	                     writes every library module of the working tree
+//	                     (and internal, which their tests require) into
 //	                     DIR as a module proxy (GOPROXY=file://DIR), at the
 //	                     version their siblings require (or V)
 //
 // Library modules are the ones users install: core, conformance, stores/* and
-// adapters/*. The others (examples/*, bench) are never published.
+// adapters/*; internal, their tests' server helpers, is published beside them
+// but is no library. The others (examples/*, bench) are never published.
 //
 // It lives in its own module, outside go.work, so that golang.org/x/mod never
 // enters the graph of a module users get. Run it from anywhere in the
@@ -73,8 +75,11 @@ func run(args []string) error {
 	case "modules":
 		for _, m := range repo.modules {
 			kind := "app"
-			if m.library {
+			switch {
+			case m.library:
 				kind = "lib"
+			case m.support:
+				kind = "support"
 			}
 			fmt.Printf("%s %s %s\n", m.dir, m.path, kind)
 		}

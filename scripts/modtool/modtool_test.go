@@ -44,7 +44,8 @@ func writeRepo(t *testing.T, mods map[string][]string, version string) string {
 var layout = map[string][]string{
 	"examples":       {"adapters/gin", "stores/redis", "core"},
 	"adapters/gin":   {"core", "conformance"},
-	"stores/redis":   {"core", "conformance"},
+	"stores/redis":   {"core", "conformance", "internal"},
+	"internal":       {"conformance"},
 	"conformance":    {"core"},
 	"core":           nil,
 	"bench":          {"core"},
@@ -64,6 +65,9 @@ func TestModulesInDependencyOrder(t *testing.T) {
 		pos[m.dir] = i
 		if want := isLibrary(m.dir); m.library != want {
 			t.Errorf("%s: library %v, want %v", m.dir, m.library, want)
+		}
+		if want := m.dir == "internal"; m.support != want {
+			t.Errorf("%s: support %v, want %v", m.dir, m.support, want)
 		}
 	}
 	for _, m := range r.modules {
@@ -121,7 +125,7 @@ func TestPublishWritesAProxy(t *testing.T) {
 	for _, m := range r.modules {
 		vdir := filepath.Join(out, filepath.FromSlash(m.path), "@v")
 		_, err := os.Stat(vdir)
-		if !m.library {
+		if !m.published() {
 			if err == nil {
 				t.Errorf("%s is not a library but was published", m.dir)
 			}

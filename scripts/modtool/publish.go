@@ -44,7 +44,7 @@ func releaseVersion(r *repo) (string, error) {
 	return top, nil
 }
 
-// publish writes every library module as the go command's module proxy
+// publish writes every library module, and the test support they require, as the go command's module proxy
 // protocol lays it out on disk: <path>/@v/list, <version>.info, .mod and .zip.
 func publish(r *repo, out, version string) error {
 	if version == "" {
@@ -58,7 +58,7 @@ func publish(r *repo, out, version string) error {
 		return err
 	}
 	for _, m := range r.modules {
-		if !m.library {
+		if !m.published() {
 			continue
 		}
 		escaped, err := module.EscapePath(m.path)

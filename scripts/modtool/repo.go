@@ -17,8 +17,12 @@ type mod struct {
 	dir      string // folder relative to the repository root, slash-separated
 	path     string // module path
 	library  bool   // published for users to install
+	support  bool   // published only because libraries' tests require it
 	siblings []module.Version
 }
+
+// published says whether m is written into the module proxy.
+func (m *mod) published() bool { return m.library || m.support }
 
 // A repo is the workspace: its root folder and its modules in dependency order.
 type repo struct {
@@ -52,6 +56,11 @@ func isLibrary(dir string) bool {
 		strings.HasPrefix(dir, "stores/") || strings.HasPrefix(dir, "adapters/")
 }
 
+// isSupport says whether the module in dir is the libraries' test support
+// (internal/testserver): no library users install, but published, so that
+// go get of a library can resolve the requirement its tests add.
+func isSupport(dir string) bool { return dir == "internal" }
+
 // loadRepo reads go.work's use lines and each module's go.mod, and orders the
 // modules so that every module comes after the siblings it requires.
 func loadRepo(root string) (*repo, error) {
@@ -80,7 +89,7 @@ func loadRepo(root string) (*repo, error) {
 		if f.Module == nil {
 			return nil, fmt.Errorf("%s has no module line", gomod)
 		}
-		m := &mod{dir: dir, path: f.Module.Mod.Path, library: isLibrary(dir)}
+		m := &mod{dir: dir, path: f.Module.Mod.Path, library: isLibrary(dir), support: isSupport(dir)}
 		for _, r := range f.Require {
 			m.siblings = append(m.siblings, r.Mod) // filtered below, once every path is known
 		}
@@ -98,7 +107,7 @@ func loadRepo(root string) (*repo, error) {
 }
 
 // dependencyOrder sorts mods so that each comes after what it requires;
-// among modules whose requirements are all placed, libraries come first, then
+// among modules whose requirements are all placed, published ones come first, then
 // folder order, so that the output is the same on every run.
 func dependencyOrder(mods []*mod, byPath map[string]*mod) ([]*mod, error) {
 	placed := map[*mod]bool{}
@@ -123,16 +132,16 @@ func dependencyOrder(mods []*mod, byPath map[string]*mod) ([]*mod, error) {
 			return nil, fmt.Errorf("the requirements of %s form a cycle", strings.Join(left, ", "))
 		}
 		slices.SortFunc(ready, func(a, b *mod) int {
-			if a.library != b.library {
-				if a.library {
+			if a.published() != b.published() {
+				if a.published() {
 					return -1
 				}
 				return 1
 			}
 			return strings.Compare(a.dir, b.dir)
 		})
-		// One at a time, so that a library that becomes ready only after
-		// another library still comes before the applications.
+		// One at a time, so that a published module that becomes ready only
+		// after another one still comes before the applications.
 		placed[ready[0]] = true
 		out = append(out, ready[0])
 	}
