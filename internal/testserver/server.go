@@ -51,7 +51,7 @@ var errMissing = errors.New("not installed")
 func require(t testing.TB, err error) {
 	t.Helper()
 	if errors.Is(err, errMissing) {
-		conformance.Unavailable(t, "testserver: %v", err)
+		conformance.Unavailable(t, "%v", err)
 	}
 	t.Fatal(err)
 }
