@@ -43,12 +43,12 @@ var sharedRedis = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	keep(dir)
 	p, err := redisProgram(dir, "--save", "", "--appendonly", "no")
 	if err != nil {
 		return "", err
 	}
 	s, err := start(p)
-	keep(dir)
 	if err != nil {
 		return "", err
 	}
