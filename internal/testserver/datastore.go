@@ -46,7 +46,7 @@ var sharedDatastore = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	s, err := start(p)
+	s, err := startProgram(p)
 	if err != nil {
 		return "", err
 	}

@@ -47,7 +47,7 @@ var sharedMemcached = sync.OnceValues(func() ([]string, error) {
 	}
 	var addrs []string
 	for range 3 {
-		s, err := start(p)
+		s, err := startProgram(p)
 		if err != nil {
 			return nil, err
 		}

@@ -48,7 +48,7 @@ var sharedRedis = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	s, err := start(p)
+	s, err := startProgram(p)
 	if err != nil {
 		return "", err
 	}
@@ -91,7 +91,7 @@ var sharedCluster = sync.OnceValues(func() ([]string, error) {
 		}
 		// The cluster bus listens on the port + 10000.
 		p.bus = func(port int) (int, bool) { return port + 10000, port+10000 <= 65535 }
-		s, err := start(p)
+		s, err := startProgram(p)
 		if err != nil {
 			return nil, err
 		}

@@ -27,7 +27,7 @@ type Server struct {
 	port   string
 	cmd    *exec.Cmd
 	exited chan struct{} // closed once cmd has been waited for
-	out    *tail
+	out    *outputTail
 }
 
 // A program says how to run one kind of server.
@@ -69,7 +69,7 @@ func lookPath(name, pkg string) (string, error) {
 // startTest starts a server for t, stopped when t ends.
 func startTest(t testing.TB, p program) *Server {
 	t.Helper()
-	s, err := start(p)
+	s, err := startProgram(p)
 	if err != nil {
 		require(t, err)
 	}
@@ -77,10 +77,10 @@ func startTest(t testing.TB, p program) *Server {
 	return s
 }
 
-// start runs p on a free port and waits until it serves. A port taken
+// startProgram runs p on a free port and waits until it serves. A port taken
 // between the probe and the server binding it ends the process early: then
 // another port is tried.
-func start(p program) (*Server, error) {
+func startProgram(p program) (*Server, error) {
 	var err error
 	for range 3 {
 		var port int
@@ -113,7 +113,7 @@ func (s *Server) Restart(t testing.TB) {
 func (s *Server) run() error {
 	cmd := exec.Command(s.p.path, s.p.args(s.port)...)
 	cmd.Dir = s.p.dir
-	s.out = new(tail)
+	s.out = new(outputTail)
 	cmd.Stdout, cmd.Stderr = s.out, s.out
 	// A process group of its own, so that a kill reaches whatever the server
 	// starts; and SIGKILL when the test binary dies without stopping it (a
@@ -282,13 +282,13 @@ var (
 	spawnReqs = make(chan spawnReq)
 )
 
-// tail keeps the last 16 KiB written to it.
-type tail struct {
+// outputTail keeps the last 16 KiB written to it.
+type outputTail struct {
 	mu  sync.Mutex
 	buf []byte
 }
 
-func (w *tail) Write(p []byte) (int, error) {
+func (w *outputTail) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.buf = append(w.buf, p...)
@@ -298,7 +298,7 @@ func (w *tail) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (w *tail) String() string {
+func (w *outputTail) String() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return string(w.buf)
