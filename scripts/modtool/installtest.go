@@ -32,6 +32,7 @@ var frameworks = map[string][]string{
 	"stores/redis":     {"github.com/redis/go-redis"},
 	"stores/memcache":  {"github.com/bradfitz/gomemcache"},
 	"stores/datastore": {"cloud.google.com/go/datastore"},
+	"stores/postgres":  {"github.com/jackc/pgx"},
 }
 
 // installTest installs the library modules of the working tree the way a

@@ -7,8 +7,7 @@
 //	modtool requirements every requirement of one module of the repository on
 //	                     another: "<dir> <required path> <version>" per line
 //	modtool publish -out DIR [-version V]
-//	                     writes every library module of the working tree
-//	                     (and internal, which their tests require) into
+//	                     writes every library and support module of the working tree into
 //	                     DIR as a module proxy (GOPROXY=file://DIR), at the
 //	                     version their siblings require (or V)
 //	modtool install-test [-keep]
@@ -17,8 +16,9 @@
 //	                     custom store on them (-keep keeps its scratch folder)
 //
 // Library modules are the ones users install: core, conformance, stores/* and
-// adapters/*; internal, their tests' server helpers, is published beside them
-// but is no library. The others (examples/*, bench) are never published.
+// adapters/*. Support modules (internal) are published because libraries
+// require them for their tests, but users never install them. The others
+// (examples/*, bench) are never published.
 //
 // It lives in its own module, outside go.work, so that golang.org/x/mod never
 // enters the graph of a module users get. Run it from anywhere in the

@@ -44,8 +44,9 @@ func releaseVersion(r *repo) (string, error) {
 	return top, nil
 }
 
-// publish writes every library module, and the test support they require, as the go command's module proxy
-// protocol lays it out on disk: <path>/@v/list, <version>.info, .mod and .zip.
+// publish writes every library module, and the support modules they
+// require, as the go command's module proxy protocol lays it out on disk:
+// <path>/@v/list, <version>.info, .mod and .zip.
 func publish(r *repo, out, version string) error {
 	if version == "" {
 		var err error

@@ -17,12 +17,9 @@ type mod struct {
 	dir      string // folder relative to the repository root, slash-separated
 	path     string // module path
 	library  bool   // published for users to install
-	support  bool   // published only because libraries' tests require it
+	support  bool   // published because libraries require it, never installed by users
 	siblings []module.Version
 }
-
-// published says whether m is written into the module proxy.
-func (m *mod) published() bool { return m.library || m.support }
 
 // A repo is the workspace: its root folder and its modules in dependency order.
 type repo struct {
@@ -56,10 +53,26 @@ func isLibrary(dir string) bool {
 		strings.HasPrefix(dir, "stores/") || strings.HasPrefix(dir, "adapters/")
 }
 
-// isSupport says whether the module in dir is the libraries' test support
-// (internal/testserver): no library users install, but published, so that
-// go get of a library can resolve the requirement its tests add.
+// isSupport says whether the module in dir is test support that library
+// modules require for their own tests (internal, which starts real servers):
+// it is published beside them, so that a user's go command can resolve those
+// requirements, but users never install it (Go's internal rule keeps its
+// packages out of their reach), so it is no library.
 func isSupport(dir string) bool { return dir == "internal" }
+
+// rank orders the kinds of module: libraries, support, applications.
+func (m *mod) rank() int {
+	switch {
+	case m.library:
+		return 0
+	case m.support:
+		return 1
+	}
+	return 2
+}
+
+// published says whether m goes to the module proxy.
+func (m *mod) published() bool { return m.library || m.support }
 
 // loadRepo reads go.work's use lines and each module's go.mod, and orders the
 // modules so that every module comes after the siblings it requires.
@@ -107,8 +120,9 @@ func loadRepo(root string) (*repo, error) {
 }
 
 // dependencyOrder sorts mods so that each comes after what it requires;
-// among modules whose requirements are all placed, published ones come first, then
-// folder order, so that the output is the same on every run.
+// among modules whose requirements are all placed, libraries come first, then
+// support modules, then applications, then folder order, so that the output
+// is the same on every run.
 func dependencyOrder(mods []*mod, byPath map[string]*mod) ([]*mod, error) {
 	placed := map[*mod]bool{}
 	var out []*mod
@@ -132,16 +146,14 @@ func dependencyOrder(mods []*mod, byPath map[string]*mod) ([]*mod, error) {
 			return nil, fmt.Errorf("the requirements of %s form a cycle", strings.Join(left, ", "))
 		}
 		slices.SortFunc(ready, func(a, b *mod) int {
-			if a.published() != b.published() {
-				if a.published() {
-					return -1
-				}
-				return 1
+			if c := a.rank() - b.rank(); c != 0 {
+				return c
 			}
 			return strings.Compare(a.dir, b.dir)
 		})
-		// One at a time, so that a published module that becomes ready only
-		// after another one still comes before the applications.
+		// One at a time, so that a library that becomes ready only after
+		// another library (or a support module) still comes before the
+		// applications.
 		placed[ready[0]] = true
 		out = append(out, ready[0])
 	}
