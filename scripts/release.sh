@@ -11,8 +11,8 @@
 #     (VISHNU_RELEASE_CHECK="command" replaces it, e.g. for a trial run);
 #  3. commits the go.mod files it changed ("release vX.Y.Z");
 #  4. tags that commit <folder>/vX.Y.Z for every library module (core,
-#     conformance, stores/*, adapters/*, found from go.work), in dependency
-#     order: core/vX.Y.Z first;
+#     conformance, stores/*, adapters/*, found from go.work) and for internal,
+#     which the stores' tests require, in dependency order: core/vX.Y.Z first;
 #  5. prints the git push line; pushing is left to you.
 #
 # -n prints what it would do and changes nothing. It refuses to run with
@@ -75,9 +75,9 @@ if [[ -n $(git status --porcelain --untracked-files=no) ]]; then
 	fi
 fi
 
-LIBS=() # library module folders, in dependency order
+LIBS=() # published module folders, in dependency order
 while read -r dir _ kind; do
-	[[ $kind == lib ]] && LIBS+=("$dir")
+	[[ $kind == lib || $kind == support ]] && LIBS+=("$dir")
 done < <(modtool modules)
 ((${#LIBS[@]})) || {
 	echo "release: go.work lists no library module" >&2

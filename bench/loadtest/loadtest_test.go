@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/redis/go-redis/v9"
 	"github.com/vishnu-go/vishnu/conformance"
+	"github.com/vishnu-go/vishnu/internal/testserver"
 )
 
 // The harness is tested with short runs: every library's server on a
@@ -27,21 +28,18 @@ const testDB = 13
 
 func TestMain(m *testing.M) {
 	gin.SetMode(gin.ReleaseMode)
-	os.Exit(m.Run())
+	os.Exit(testserver.Run(m))
 }
 
 func testRedis(t *testing.T) (*redis.Client, string) {
 	t.Helper()
-	addr := os.Getenv("VISHNU_REDIS_ADDR")
-	if addr == "" {
-		addr = "127.0.0.1:6379"
-	}
+	addr := testserver.Redis(t)
 	c := redis.NewClient(&redis.Options{Addr: addr, DB: testDB})
 	t.Cleanup(func() { c.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := c.Ping(ctx).Err(); err != nil {
-		conformance.Unavailable(t, "Redis at %s (VISHNU_REDIS_ADDR): %v", addr, err)
+		conformance.Unavailable(t, "Redis at %s: %v", addr, err)
 	}
 	return c, addr
 }

@@ -4,8 +4,8 @@ go 1.26.0
 
 require (
 	cloud.google.com/go/datastore v1.28.1
-	github.com/vishnu-go/vishnu/conformance v0.1.0
 	github.com/vishnu-go/vishnu/core v0.1.0
+	github.com/vishnu-go/vishnu/internal v0.1.0
 	github.com/vishnu-go/vishnu/stores/datastore v0.1.0
 )
 
@@ -21,6 +21,7 @@ require (
 	github.com/google/s2a-go v0.1.11 // indirect
 	github.com/googleapis/enterprise-certificate-proxy v0.3.23 // indirect
 	github.com/googleapis/gax-go/v2 v2.27.0 // indirect
+	github.com/vishnu-go/vishnu/conformance v0.1.0 // indirect
 	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
 	go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc v0.67.0 // indirect
 	go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp v0.69.0 // indirect
@@ -46,5 +47,6 @@ require (
 replace (
 	github.com/vishnu-go/vishnu/conformance => ../../conformance
 	github.com/vishnu-go/vishnu/core => ../../core
+	github.com/vishnu-go/vishnu/internal => ../../internal
 	github.com/vishnu-go/vishnu/stores/datastore => ../../stores/datastore
 )

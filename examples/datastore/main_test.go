@@ -13,16 +13,17 @@ import (
 	"time"
 
 	"cloud.google.com/go/datastore"
-	"github.com/vishnu-go/vishnu/conformance"
+	"github.com/vishnu-go/vishnu/internal/testserver"
 )
 
-// TestApp drives the app over a real server and cookie jar on the emulator
-// at DATASTORE_EMULATOR_HOST: the counter counts, logout starts over, and
-// the cron route runs the cleanup job for App Engine cron only.
+func TestMain(m *testing.M) { os.Exit(testserver.Run(m)) }
+
+// TestApp drives the app over a real server and cookie jar on an emulator
+// (DATASTORE_EMULATOR_HOST, or one started for the test): the counter
+// counts, logout starts over, and the cron route runs the cleanup job for
+// App Engine cron only.
 func TestApp(t *testing.T) {
-	if os.Getenv("DATASTORE_EMULATOR_HOST") == "" {
-		conformance.Unavailable(t, "Datastore emulator: DATASTORE_EMULATOR_HOST is not set")
-	}
+	t.Setenv("DATASTORE_EMULATOR_HOST", testserver.Datastore(t))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	client, err := datastore.NewClient(ctx, "vishnu-example")

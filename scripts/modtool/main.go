@@ -10,6 +10,10 @@
 //	                     writes every library and support module of the working tree into
 //	                     DIR as a module proxy (GOPROXY=file://DIR), at the
 //	                     version their siblings require (or V)
+//	modtool install-test [-keep]
+//	                     installs the library modules from such a proxy as a
+//	                     user would, and builds and tests a user's app and
+//	                     custom store on them (-keep keeps its scratch folder)
 //
 // Library modules are the ones users install: core, conformance, stores/* and
 // adapters/*. Support modules (internal) are published because libraries
@@ -41,8 +45,9 @@ func run(args []string) error {
 	root := fs.String("root", "", "repository root (default: the folder of the go.work above the current folder)")
 	out := fs.String("out", "", "publish: the proxy folder to write")
 	version := fs.String("version", "", "publish: the version to publish at (default: the one the siblings require)")
+	keep := fs.Bool("keep", false, "install-test: keep the scratch folder")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: modtool [-root DIR] modules|requirements|publish [-out DIR] [-version V]")
+		fmt.Fprintln(fs.Output(), "usage: modtool [-root DIR] modules|requirements|publish [-out DIR] [-version V]|install-test [-keep]")
 		fs.PrintDefaults()
 	}
 	// Flags may stand before and after the command.
@@ -96,6 +101,8 @@ func run(args []string) error {
 			return fmt.Errorf("publish: -out is required")
 		}
 		return publish(repo, *out, *version)
+	case "install-test":
+		return installTest(repo, *keep)
 	default:
 		fs.Usage()
 		return fmt.Errorf("unknown command %q", cmd)

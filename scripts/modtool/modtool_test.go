@@ -152,3 +152,40 @@ func TestPublishWritesAProxy(t *testing.T) {
 		}
 	}
 }
+
+func TestUnwantedNamesOtherAdaptersStoresAndFrameworks(t *testing.T) {
+	r, err := loadRepo(writeRepo(t, map[string][]string{
+		"core": nil, "adapters/gin": {"core"}, "adapters/echo": {"core"}, "stores/redis": {"core"},
+		"stores/memcache": {"core"}, "examples": {"core"},
+	}, "v0.1.0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	graph := strings.Fields(`example.com/app
+		github.com/gin-gonic/gin v1.0.0 github.com/redis/go-redis/v9 v9.0.0
+		github.com/vishnu-go/vishnu/core v0.1.0 github.com/vishnu-go/vishnu/adapters/gin v0.1.0
+		github.com/vishnu-go/vishnu/stores/redis v0.1.0 github.com/vishnu-go/vishnu/examples v0.1.0`)
+	if bad := unwanted(r, graph); len(bad) != 0 {
+		t.Fatalf("unwanted(%v) = %v, want none: only chosen modules and applications", graph, bad)
+	}
+	graph = append(graph, "github.com/labstack/echo/v4", "github.com/vishnu-go/vishnu/stores/memcache", "github.com/bradfitz/gomemcache")
+	want := []string{"github.com/labstack/echo/v4", "github.com/vishnu-go/vishnu/stores/memcache", "github.com/bradfitz/gomemcache"}
+	if bad := unwanted(r, graph); !slices.Equal(slices.Sorted(slices.Values(bad)), slices.Sorted(slices.Values(want))) {
+		t.Fatalf("unwanted = %v, want %v", bad, want)
+	}
+}
+
+func TestUserCodeIsEmbedded(t *testing.T) {
+	for part, want := range map[string][]string{"app": {"main.go"}, "mystore": {"store.go", "store_test.go"}} {
+		var got []string
+		for name, text := range files(part) {
+			if !strings.HasPrefix(text, "//") && !strings.HasPrefix(text, "package") {
+				t.Errorf("%s/%s does not start as a Go file: %.40q", part, name, text)
+			}
+			got = append(got, name)
+		}
+		if slices.Sort(got); !slices.Equal(got, want) {
+			t.Errorf("files(%q) = %v, want %v", part, got, want)
+		}
+	}
+}

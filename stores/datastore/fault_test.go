@@ -45,7 +45,7 @@ func TestEmulatorKilled(t *testing.T) {
 	// A request may take the store's timeout for its Load and again for
 	// its Commit, and the machine is shared: this much more is allowed.
 	const slack = 2 * time.Second
-	client := dialEmulator(t, emu.addr, "", nil)
+	client := dialEmulator(t, emu.Addr, "", nil)
 	store, err := datastorestore.New(client, datastorestore.WithTimeout(timeout))
 	if err != nil {
 		t.Fatal(err)
@@ -154,7 +154,7 @@ func TestEmulatorKilled(t *testing.T) {
 	}
 	cookie := cookieValue(hc, ts.URL)
 
-	emu.kill()
+	emu.Kill()
 	for i := range 5 {
 		r, err := get(hc)
 		if err != nil {
@@ -172,7 +172,7 @@ func TestEmulatorKilled(t *testing.T) {
 		t.Logf("emulator down: request %d answered %d in %v", i, r.code, r.took.Round(time.Millisecond))
 	}
 
-	emu.start()
+	emu.Restart(t)
 	restarted := time.Now()
 	for attempt := 0; ; attempt++ {
 		r, err := get(hc)

@@ -1,7 +1,6 @@
 package datastorestore_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -9,43 +8,35 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"cloud.google.com/go/datastore"
 	"github.com/vishnu-go/vishnu/conformance"
+	"github.com/vishnu-go/vishnu/internal/testserver"
 	datastorestore "github.com/vishnu-go/vishnu/stores/datastore"
 	"google.golang.org/api/option"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 )
 
-// The emulator the tests use comes from the environment, as the
-// repository's test command (or the official client's documentation) sets
-// it. The fault test starts an emulator of its own.
-const (
-	envHost    = "DATASTORE_EMULATOR_HOST"
-	envProject = "DATASTORE_PROJECT_ID"
-)
+// The project of the tests' clients, when the environment names none.
+const envProject = "DATASTORE_PROJECT_ID"
 
-// emulatorAddr returns the address of the shared emulator, or marks the
-// service unavailable.
+// emulatorAddr returns the address of the shared emulator
+// (testserver.Datastore), or marks the service unavailable.
 func emulatorAddr(t testing.TB) string {
 	t.Helper()
-	addr := os.Getenv(envHost)
-	if addr == "" {
-		conformance.Unavailable(t, "Datastore emulator: %s is not set", envHost)
-	}
+	addr := testserver.Datastore(t)
 	if err := emulatorReady(addr, 3*time.Second); err != nil {
-		conformance.Unavailable(t, "Datastore emulator at %s (%s): %v", addr, envHost, err)
+		conformance.Unavailable(t, "Datastore emulator at %s: %v", addr, err)
 	}
 	return addr
 }
+
+func TestMain(m *testing.M) { os.Exit(testserver.Run(m)) }
 
 // emulatorReady waits up to wait for the emulator at addr to answer its
 // health check.
@@ -237,116 +228,10 @@ func freeAddr(t testing.TB) string {
 	return l.Addr().String()
 }
 
-// emulator is a Datastore emulator process that a test starts on a port of
-// its own.
-type emulator struct {
-	t      testing.TB
-	bin    string
-	addr   string
-	dir    string // its working directory, where it writes WEB-INF/
-	cmd    *exec.Cmd
-	exited chan struct{} // closed when cmd has been waited for
-
-	mu  sync.Mutex // guards log, which the process writes
-	log bytes.Buffer
-}
-
-// emulatorScript finds the emulator's start script: on PATH, or where the
-// Debian package google-cloud-cli-datastore-emulator installs it.
-func emulatorScript() (string, error) {
-	if p, err := exec.LookPath("cloud_datastore_emulator"); err == nil {
-		return p, nil
-	}
-	const debian = "/usr/lib/google-cloud-sdk/platform/cloud-datastore-emulator/cloud_datastore_emulator"
-	if _, err := os.Stat(debian); err == nil {
-		return debian, nil
-	}
-	if out, err := exec.Command("dpkg", "-L", "google-cloud-cli-datastore-emulator").Output(); err == nil {
-		for _, line := range strings.Split(string(out), "\n") {
-			if filepath.Base(line) == "cloud_datastore_emulator" {
-				return line, nil
-			}
-		}
-	}
-	return "", fmt.Errorf("cloud_datastore_emulator is not on PATH, nor installed by google-cloud-cli-datastore-emulator")
-}
-
-// startEmulator starts an emulator on a free loopback port and waits until
-// it answers; it is stopped when t ends.
-func startEmulator(t testing.TB) *emulator {
+// startEmulator starts an emulator of t's own, for a test that kills it.
+// Queries that need a composite index fail on it, as on the Datastore until
+// one is deployed: the store must need none.
+func startEmulator(t testing.TB) *testserver.Server {
 	t.Helper()
-	bin, err := emulatorScript()
-	if err != nil {
-		conformance.Unavailable(t, "Datastore emulator: %v", err)
-	}
-	if _, err := exec.LookPath("java"); err != nil {
-		conformance.Unavailable(t, "Datastore emulator: java is not on PATH: %v", err)
-	}
-	e := &emulator{t: t, bin: bin, addr: freeAddr(t), dir: t.TempDir()}
-	t.Cleanup(e.stop)
-	e.start()
-	return e
-}
-
-// Write collects the emulator's output, for the failure message of a start
-// that does not come up.
-func (e *emulator) Write(p []byte) (int, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.log.Write(p)
-}
-
-// start runs the emulator, in a process group of its own (the script starts
-// a JVM that must go with it), and waits until it answers.
-func (e *emulator) start() {
-	e.t.Helper()
-	_, port, _ := net.SplitHostPort(e.addr)
-	e.cmd = exec.Command(e.bin, "start", "--host=127.0.0.1", "--port="+port,
-		"--store_on_disk=False", "--consistency=1.0",
-		// Queries that need a composite index fail, as on the Datastore
-		// until one is deployed: the store must need none.
-		"--require_indexes")
-	e.cmd.Dir = e.dir
-	e.cmd.Stdout, e.cmd.Stderr = e, e
-	e.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := e.cmd.Start(); err != nil {
-		e.t.Fatalf("start the Datastore emulator: %v", err)
-	}
-	e.exited = make(chan struct{})
-	go func(cmd *exec.Cmd, exited chan struct{}) { _ = cmd.Wait(); close(exited) }(e.cmd, e.exited)
-	if err := emulatorReady(e.addr, 60*time.Second); err != nil {
-		e.kill()
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		e.t.Fatalf("the Datastore emulator on %s did not come up: %v\n%s", e.addr, err, e.log.String())
-	}
-}
-
-// kill ends the emulator at once (SIGKILL to its process group: no goodbye
-// to clients, its in-memory data lost) and waits for it to exit. Killing a
-// stopped emulator does nothing.
-func (e *emulator) kill() {
-	if e.cmd == nil {
-		return
-	}
-	_ = syscall.Kill(-e.cmd.Process.Pid, syscall.SIGKILL)
-	<-e.exited
-	e.cmd = nil
-}
-
-// stop ends the emulator: asked to shut down first, then killed, so that
-// no JVM outlives the test.
-func (e *emulator) stop() {
-	if e.cmd == nil {
-		return
-	}
-	hc := &http.Client{Timeout: 2 * time.Second}
-	if resp, err := hc.Post("http://"+e.addr+"/shutdown", "", nil); err == nil {
-		resp.Body.Close()
-		select {
-		case <-e.exited:
-		case <-time.After(5 * time.Second):
-		}
-	}
-	e.kill()
+	return testserver.StartDatastore(t, "--require_indexes")
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/bradfitz/gomemcache/memcache"
 	vishnu "github.com/vishnu-go/vishnu/core"
+	"github.com/vishnu-go/vishnu/internal/testserver"
 )
 
 // savingRecorder remembers the id of each record created, so the test
@@ -61,8 +62,8 @@ func TestNodeFailure(t *testing.T) {
 		t.Skip("starts and kills memcached processes")
 	}
 	deadline := time.Now().Add(90 * time.Second)
-	nodes := []*memcachedNode{startMemcached(t), startMemcached(t), startMemcached(t)}
-	addrs := []string{nodes[0].addr, nodes[1].addr, nodes[2].addr}
+	nodes := []*testserver.Server{testserver.StartMemcached(t), testserver.StartMemcached(t), testserver.StartMemcached(t)}
+	addrs := []string{nodes[0].Addr, nodes[1].Addr, nodes[2].Addr}
 
 	client := memcache.New(addrs...)
 	// Short, so that nothing waits long on a dead node (a killed process on
@@ -259,7 +260,7 @@ func TestNodeFailure(t *testing.T) {
 		})
 	}
 	preKill.Wait()
-	nodes[dead].stop()
+	nodes[dead].Kill()
 	close(killed)
 	deadDone.Wait()
 	close(stop)
@@ -283,7 +284,7 @@ func TestNodeFailure(t *testing.T) {
 	}
 
 	// Restart it on the same port: an empty memcached.
-	nodes[dead].restart()
+	nodes[dead].Restart(t)
 	for _, v := range visitors {
 		if v.node != dead {
 			if err := expectCount(v, "node back"); err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/vishnu-go/vishnu/conformance"
 	vishnu "github.com/vishnu-go/vishnu/core"
+	"github.com/vishnu-go/vishnu/internal/testserver"
 	redisstore "github.com/vishnu-go/vishnu/stores/redis"
 )
 
@@ -74,11 +75,11 @@ func TestConformance(t *testing.T) {
 // client, on a master and a Sentinel that the test starts.
 func TestSentinelConformance(t *testing.T) {
 	master := startRedisServer(t)
-	sentinel := startSentinel(t, master.addr())
+	sentinel := testserver.StartSentinel(t, "vishnu", master.Addr)
 	newClient := func(t testing.TB) redis.UniversalClient {
 		c := redis.NewFailoverClient(&redis.FailoverOptions{
 			MasterName:    "vishnu",
-			SentinelAddrs: []string{sentinel.addr()},
+			SentinelAddrs: []string{sentinel.Addr},
 		})
 		t.Cleanup(func() { _ = c.Close() })
 		return c

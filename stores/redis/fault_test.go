@@ -33,7 +33,7 @@ func TestServerFailure(t *testing.T) {
 	goroutinesBefore := runtime.NumGoroutine()
 
 	client := redis.NewClient(&redis.Options{
-		Addr:        srv.addr(),
+		Addr:        srv.Addr,
 		DialTimeout: 200 * time.Millisecond, ReadTimeout: 200 * time.Millisecond, WriteTimeout: 200 * time.Millisecond,
 		DialerRetries: 1, MaxRetries: 1, MinRetryBackoff: 10 * time.Millisecond, MaxRetryBackoff: 20 * time.Millisecond,
 	})
@@ -117,9 +117,9 @@ func TestServerFailure(t *testing.T) {
 	for i := range total {
 		switch i {
 		case downAt:
-			srv.stop()
+			srv.Kill()
 		case upAt:
-			srv.start()
+			srv.Restart(t)
 			// After PoolSize failed dials, go-redis stops dialling and probes
 			// the server once a second instead: allow it that long to notice.
 			start := time.Now()

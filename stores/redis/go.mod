@@ -10,6 +10,7 @@ require (
 
 require (
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/vishnu-go/vishnu/internal v0.1.0
 	go.uber.org/atomic v1.12.0 // indirect
 	golang.org/x/sys v0.48.0 // indirect
 )
@@ -17,4 +18,5 @@ require (
 replace (
 	github.com/vishnu-go/vishnu/conformance => ../../conformance
 	github.com/vishnu-go/vishnu/core => ../../core
+	github.com/vishnu-go/vishnu/internal => ../../internal
 )

@@ -5,11 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -17,14 +13,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/vishnu-go/vishnu/conformance"
+	"github.com/vishnu-go/vishnu/internal/testserver"
 	redisstore "github.com/vishnu-go/vishnu/stores/redis"
-)
-
-// The servers the tests use come from the environment, as the repository's
-// test command sets it.
-const (
-	envAddr         = "VISHNU_REDIS_ADDR"          // default 127.0.0.1:6379
-	envClusterAddrs = "VISHNU_REDIS_CLUSTER_ADDRS" // comma-separated masters
 )
 
 // backend is a kind of Redis deployment the store is tested on.
@@ -38,33 +28,28 @@ var backends = []backend{
 	{"cluster", clusterClient},
 }
 
-// singleClient returns a client of the standalone server, closed when t ends,
-// or marks the service unavailable.
+// singleClient returns a client of the shared standalone server
+// (testserver.Redis), closed when t ends, or marks the service unavailable.
 func singleClient(t testing.TB) redis.UniversalClient {
 	t.Helper()
-	addr := os.Getenv(envAddr)
-	if addr == "" {
-		addr = "127.0.0.1:6379"
-	}
+	addr := testserver.Redis(t)
 	c := redis.NewClient(&redis.Options{Addr: addr})
 	t.Cleanup(func() { _ = c.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	if err := c.Ping(ctx).Err(); err != nil {
-		conformance.Unavailable(t, "Redis at %s (%s): %v", addr, envAddr, err)
+		conformance.Unavailable(t, "Redis at %s: %v", addr, err)
 	}
 	return c
 }
 
-// clusterClient returns a client of the Redis Cluster, closed when t ends,
-// or marks the service unavailable.
+// clusterClient returns a client of the shared Redis Cluster
+// (testserver.RedisCluster), closed when t ends, or marks the service
+// unavailable.
 func clusterClient(t testing.TB) redis.UniversalClient {
 	t.Helper()
-	addrs := os.Getenv(envClusterAddrs)
-	if addrs == "" {
-		conformance.Unavailable(t, "Redis Cluster: %s is not set", envClusterAddrs)
-	}
-	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: strings.Split(addrs, ",")})
+	addrs := testserver.RedisCluster(t)
+	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
 	t.Cleanup(func() { _ = c.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -78,7 +63,7 @@ func clusterClient(t testing.TB) redis.UniversalClient {
 		}
 	}
 	if err != nil {
-		conformance.Unavailable(t, "Redis Cluster at %s (%s): %v", addrs, envClusterAddrs, err)
+		conformance.Unavailable(t, "Redis Cluster at %s: %v", addrs, err)
 	}
 	return c
 }
@@ -171,105 +156,18 @@ func (h *tripCounter) count(f func()) int64 {
 	return h.n.Load() - before
 }
 
-// redisServer is a redis-server process that a test starts on its own port.
-type redisServer struct {
-	t    testing.TB
-	bin  string
-	dir  string
-	port int
-	args []string // before the common ones
-	cmd  *exec.Cmd
-}
-
-// startRedisServer starts redis-server on a free loopback port, with an
-// append-only file synced on every write, so that its data survives a kill.
-func startRedisServer(t testing.TB) *redisServer {
+// startRedisServer starts redis-server of t's own on a free loopback port,
+// with an append-only file synced on every write, so that its data survives
+// a kill.
+func startRedisServer(t testing.TB) *testserver.Server {
 	t.Helper()
-	s := newRedisServer(t)
-	s.args = []string{"--save", "", "--appendonly", "yes", "--appendfsync", "always"}
-	s.start()
-	return s
-}
-
-// startSentinel starts a Redis Sentinel on a free loopback port, watching
-// the master at masterAddr under the name "vishnu".
-func startSentinel(t testing.TB, masterAddr string) *redisServer {
-	t.Helper()
-	s := newRedisServer(t)
-	host, port, _ := net.SplitHostPort(masterAddr)
-	conf := filepath.Join(s.dir, "sentinel.conf") // Sentinel rewrites it
-	if err := os.WriteFile(conf, []byte("sentinel monitor vishnu "+host+" "+port+" 1\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	s.args = []string{conf, "--sentinel"}
-	s.start()
-	return s
-}
-
-// newRedisServer prepares a server on a free loopback port, to be stopped
-// when t ends.
-func newRedisServer(t testing.TB) *redisServer {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		conformance.Unavailable(t, "redis-server is not on PATH: %v", err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	_ = l.Close()
-	s := &redisServer{t: t, bin: bin, dir: t.TempDir(), port: port}
-	t.Cleanup(s.stop)
-	return s
-}
-
-func (s *redisServer) addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
-
-// start runs the server and waits until it answers PING.
-func (s *redisServer) start() {
-	s.t.Helper()
-	args := append(s.args[:len(s.args):len(s.args)],
-		"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--dir", s.dir,
-		"--logfile", filepath.Join(s.dir, "redis.log"))
-	s.cmd = exec.Command(s.bin, args...)
-	if err := s.cmd.Start(); err != nil {
-		s.t.Fatalf("start redis-server: %v", err)
-	}
-	c := redis.NewClient(&redis.Options{Addr: s.addr(), MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
-	defer c.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-		err := c.Ping(ctx).Err()
-		cancel()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(s.dir, "redis.log"))
-			s.t.Fatalf("redis-server on port %d did not answer: %v\n%s", s.port, err, log)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// stop kills the server (SIGKILL: no chance to say goodbye to clients) and
-// waits for it to exit. Stopping a stopped server does nothing.
-func (s *redisServer) stop() {
-	if s.cmd == nil {
-		return
-	}
-	_ = s.cmd.Process.Kill()
-	_ = s.cmd.Wait()
-	s.cmd = nil
+	return testserver.StartRedis(t, "--save", "", "--appendonly", "yes", "--appendfsync", "always")
 }
 
 func TestMain(m *testing.M) {
 	// go-redis logs every failed dial; the tests fail dials on purpose.
 	redis.SetLogger(quietLogger{})
-	os.Exit(m.Run())
+	os.Exit(testserver.Run(m))
 }
 
 type quietLogger struct{}

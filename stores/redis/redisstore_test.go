@@ -14,6 +14,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	vishnu "github.com/vishnu-go/vishnu/core"
+	"github.com/vishnu-go/vishnu/internal/testserver"
 	redisstore "github.com/vishnu-go/vishnu/stores/redis"
 )
 
@@ -648,7 +649,7 @@ func TestRoundTrips(t *testing.T) {
 // SCRIPT FLUSH) is sent the script again, at the cost of one round trip.
 func TestScriptUnknownToServer(t *testing.T) {
 	srv := startRedisServer(t)
-	c := redis.NewClient(&redis.Options{Addr: srv.addr()})
+	c := redis.NewClient(&redis.Options{Addr: srv.Addr})
 	t.Cleanup(func() { _ = c.Close() })
 	f := newStore(t, c)
 	ctx := context.Background()
@@ -685,7 +686,7 @@ func TestScriptUnknownToServer(t *testing.T) {
 // TestRing runs the store on a ring of two servers, Preload included.
 func TestRing(t *testing.T) {
 	a, b := startRedisServer(t), startRedisServer(t)
-	ring := redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"a": a.addr(), "b": b.addr()}})
+	ring := redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"a": a.Addr, "b": b.Addr}})
 	t.Cleanup(func() { _ = ring.Close() })
 	f := newStore(t, ring)
 	ctx := context.Background()
@@ -707,10 +708,10 @@ func TestRing(t *testing.T) {
 		wantFields(t, f, id, map[string]string{"a": id})
 	}
 	// Both shards hold sessions.
-	for _, srv := range []*redisServer{a, b} {
-		c := redis.NewClient(&redis.Options{Addr: srv.addr()})
+	for _, srv := range []*testserver.Server{a, b} {
+		c := redis.NewClient(&redis.Options{Addr: srv.Addr})
 		if n := c.DBSize(ctx).Val(); n == 0 {
-			t.Errorf("shard %s holds no session", srv.addr())
+			t.Errorf("shard %s holds no session", srv.Addr)
 		}
 		_ = c.Close()
 	}

@@ -1,0 +1,241 @@
+package main
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// The user's code of the install test: an app on one adapter and one store,
+// and a custom store tested with the conformance suite.
+//
+//go:embed testdata/install
+var userCode embed.FS
+
+// chosen are the library modules the install test's app gets.
+var chosen = []string{"adapters/gin", "stores/redis"}
+
+// frameworks are the third-party modules that come with an adapter or a
+// store, which the app must not get when it did not choose that module.
+var frameworks = map[string][]string{
+	"adapters/gin":     {"github.com/gin-gonic/gin"},
+	"adapters/echo":    {"github.com/labstack/echo"},
+	"adapters/chi":     {"github.com/go-chi/chi"},
+	"adapters/fiber":   {"github.com/gofiber/fiber", "github.com/valyala/fasthttp"},
+	"stores/redis":     {"github.com/redis/go-redis"},
+	"stores/memcache":  {"github.com/bradfitz/gomemcache"},
+	"stores/datastore": {"cloud.google.com/go/datastore"},
+	"stores/postgres":  {"github.com/jackc/pgx"},
+}
+
+// installTest installs the library modules of the working tree the way a
+// user gets them, from a module proxy, never through go.work or the replace
+// lines (which the go command ignores in a dependency):
+//
+//  1. publishes them at the version their siblings require into a temporary
+//     file:// module proxy;
+//  2. installs each library alone in a scratch module (go get, go mod tidy
+//     of a file importing it): a sibling required at a version that was
+//     never published shows only there;
+//  3. in a scratch module, gets adapters/gin and stores/redis one at a time,
+//     as a user types them, builds and vets the app, and checks with go list
+//     -m all that no other adapter, store or framework came along;
+//  4. in a second one, a custom store whose test calls conformance.TestStore:
+//     go get, go mod tidy, go vet, go test.
+//
+// Third-party modules come from this machine's module cache when it has
+// them, else from the usual proxy. Each part runs to its end; the error
+// names the parts that failed.
+func installTest(r *repo, keep bool) error {
+	scratch, err := os.MkdirTemp("", "vishnu-install-")
+	if err != nil {
+		return err
+	}
+	if keep {
+		fmt.Println("install-test: keeping", scratch)
+	} else {
+		defer removeAll(scratch)
+	}
+	version, err := releaseVersion(r)
+	if err != nil {
+		return err
+	}
+	proxy := filepath.Join(scratch, "proxy")
+	if err := publish(r, proxy, version); err != nil {
+		return err
+	}
+	env, err := userEnv(scratch, proxy)
+	if err != nil {
+		return err
+	}
+	var failed []string
+	for _, m := range r.modules {
+		if !m.library {
+			continue
+		}
+		dir := filepath.Join(scratch, "alone", filepath.FromSlash(m.dir))
+		if err := userModule(dir, "example.com/alone", env, map[string]string{"alone.go": "package alone\n\nimport _ \"" + m.path + "\"\n"},
+			[]string{"go", "get", m.path + "@" + version}, []string{"go", "mod", "tidy"}); err != nil {
+			fmt.Printf("install-test: FAIL: %s@%s cannot be installed on its own: %v\n", m.path, version, err)
+			failed = append(failed, m.dir+" alone")
+		}
+	}
+	fmt.Printf("install-test: app: %s at %s\n", strings.Join(chosen, " and "), version)
+	if err := app(r, filepath.Join(scratch, "app"), env, version); err != nil {
+		fmt.Println("install-test: FAIL: app:", err)
+		failed = append(failed, "app")
+	}
+	fmt.Printf("install-test: custom store: core and conformance at %s\n", version)
+	if err := userModule(filepath.Join(scratch, "mystore"), "example.com/mystore", env, files("mystore"),
+		[]string{"go", "get", ourPath("conformance") + "@" + version},
+		[]string{"go", "get", ourPath("core") + "@" + version},
+		[]string{"go", "mod", "tidy"},
+		[]string{"go", "vet", "./..."},
+		[]string{"go", "test", "-trimpath", "-count=1", "./..."}); err != nil {
+		fmt.Println("install-test: FAIL: custom store:", err)
+		failed = append(failed, "custom store")
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("install test: %s failed", strings.Join(failed, ", "))
+	}
+	fmt.Printf("install-test: ok: installed from the proxy as a user would, at %s\n", version)
+	return nil
+}
+
+// app builds the user's app on the chosen modules and checks its module graph.
+func app(r *repo, dir string, env []string, version string) error {
+	steps := [][]string{}
+	// One go get per module: getting two at once would let the second mend
+	// a bad requirement of the first.
+	for _, c := range chosen {
+		steps = append(steps, []string{"go", "get", ourPath(c) + "@" + version})
+	}
+	steps = append(steps, []string{"go", "mod", "tidy"},
+		// -trimpath: packages compiled from this run's module cache (a new
+		// folder each time) are then found in the build cache next run.
+		[]string{"go", "build", "-trimpath", "-o", os.DevNull, "."},
+		[]string{"go", "vet", "."})
+	if err := userModule(dir, "example.com/app", env, files("app"), steps...); err != nil {
+		return err
+	}
+	cmd := exec.Command("go", "list", "-m", "all")
+	cmd.Dir, cmd.Env, cmd.Stderr = dir, env, os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("go list -m all: %w", err)
+	}
+	graph := strings.Fields(string(out))
+	if found := unwanted(r, graph); len(found) > 0 {
+		return fmt.Errorf("the module graph holds what the app did not ask for: %s", strings.Join(found, " "))
+	}
+	fmt.Printf("install-test: app: go list -m all has %d modules, no other adapter, store or framework\n", strings.Count(string(out), "\n"))
+	return nil
+}
+
+// unwanted returns the modules of graph (module paths, versions mixed in)
+// that belong to an adapter or store the app did not choose.
+func unwanted(r *repo, graph []string) []string {
+	var bad []string
+	for _, m := range r.modules {
+		if slices.Contains(chosen, m.dir) || !(strings.HasPrefix(m.dir, "adapters/") || strings.HasPrefix(m.dir, "stores/")) {
+			continue
+		}
+		for _, u := range append([]string{m.path}, frameworks[m.dir]...) {
+			for _, p := range graph {
+				if p == u || strings.HasPrefix(p, u+"/") {
+					bad = append(bad, p)
+				}
+			}
+		}
+	}
+	return bad
+}
+
+// userModule makes a module in dir from files and runs steps in it.
+func userModule(dir, modPath string, env []string, files map[string]string, steps ...[]string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			return err
+		}
+	}
+	initMod := exec.Command("go", "mod", "init", modPath)
+	initMod.Dir, initMod.Env = dir, env
+	if out, err := initMod.CombinedOutput(); err != nil {
+		return fmt.Errorf("go mod init: %w\n%s", err, out)
+	}
+	for _, s := range steps {
+		fmt.Println("+", strings.Join(s, " "))
+		cmd := exec.Command(s[0], s[1:]...)
+		cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = dir, env, os.Stdout, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("%s: %w (the go command's error is above)", strings.Join(s, " "), err)
+		}
+	}
+	return nil
+}
+
+// files returns the user's code of one part, by file name.
+func files(part string) map[string]string {
+	out := map[string]string{}
+	dir := path.Join("testdata/install", part)
+	entries, _ := userCode.ReadDir(dir) // embedded: present by construction
+	for _, e := range entries {
+		data, _ := fs.ReadFile(userCode, path.Join(dir, e.Name()))
+		out[e.Name()] = string(data)
+	}
+	return out
+}
+
+// ourPath is the module path of the repository's module in dir.
+func ourPath(dir string) string { return ourPrefix + dir }
+
+const ourPrefix = "github.com/vishnu-go/vishnu/"
+
+// userEnv is a user's environment: nothing of the repository's workspace,
+// a module cache of its own, our modules from the proxy and everything
+// else as usual, from this machine's module cache first.
+func userEnv(scratch, proxy string) ([]string, error) {
+	out, err := exec.Command("go", "env", "GOMODCACHE", "GOPROXY").Output()
+	if err != nil {
+		return nil, fmt.Errorf("go env: %w", err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 2 {
+		return nil, fmt.Errorf("go env GOMODCACHE GOPROXY: %q", out)
+	}
+	mainCache, upstream := lines[0], lines[1]
+	cache := filepath.Join(scratch, "modcache")
+	// The checksum database's answers this machine has verified already,
+	// so that each third-party module is not looked up again; anything
+	// else is still checked against the database.
+	if err := os.CopyFS(filepath.Join(cache, "cache", "download", "sumdb"), os.DirFS(filepath.Join(mainCache, "cache", "download", "sumdb"))); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	return append(os.Environ(),
+		"GOWORK=off", "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local",
+		"GOMODCACHE="+cache,
+		"GOPROXY=file://"+proxy+",file://"+filepath.Join(mainCache, "cache", "download")+","+upstream,
+		"GONOSUMDB="+strings.TrimSuffix(ourPrefix, "/"), "GOPRIVATE=", "GONOPROXY="), nil
+}
+
+// removeAll removes dir, a module cache included (read-only, as the go
+// command makes it).
+func removeAll(dir string) {
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			_ = os.Chmod(p, 0o755)
+		}
+		return nil
+	})
+	_ = os.RemoveAll(dir)
+}
