@@ -1,6 +1,7 @@
 package vishnu
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"time"
@@ -174,6 +175,16 @@ func (s *Session) commitLocked(explicit bool) error {
 func (s *Session) execute(p commitPlan, timeout time.Duration, explicit bool) error {
 	m := s.m
 	c := s.change(p.withData, p.expires)
+	if p.cookie && !m.inCookie && !p.refreshed.Equal(s.refreshed) && s.userLocked() != "" {
+		// A bound session's record says when its cookie was refreshed,
+		// for Manager.UserSessions (see fieldRefreshed).
+		v := binary.AppendVarint(nil, p.refreshed.Unix())
+		s.fields[fieldRefreshed] = v
+		if p.write != writeCreate {
+			c.Set = append(c.Set, Field{fieldRefreshed, v})
+			p.write = writeChange
+		}
+	}
 	if !s.hasTok {
 		t, err := newToken()
 		if err != nil {
@@ -262,9 +273,6 @@ func (s *Session) commitPoint(late bool) error {
 	if err == nil && s.state != nil {
 		err = s.failure
 	}
-	if s.state != nil {
-		s.logUnsavedLocked()
-	}
 	s.closed, s.commitErr = true, err
 	if err == nil && !late {
 		switch {
@@ -282,13 +290,21 @@ func (s *Session) commitPoint(late bool) error {
 // errCommitAborted is the commit point's result when it panicked.
 var errCommitAborted = errors.New("vishnu: session commit interrupted by a panic")
 
-// logUnsavedLocked says, once per request, that changes were dropped
-// because AutoSave is off and Save was not called.
+// logUnsavedLocked says that changes were dropped because AutoSave is off
+// and Save was not called: at Warn the first time for the Manager, since
+// it is most likely a mistake of the application (and a silent one), and
+// at Debug after that, so that a log is not flooded by it. Finish calls it
+// once per request.
 func (s *Session) logUnsavedLocked() {
-	if s.dirty && !s.m.cfg.AutoSave && !s.unsavedLogged {
-		s.unsavedLogged = true
-		s.m.cfg.Logger.DebugContext(s.ctx, "vishnu: session changed but not saved (AutoSave is off and Save was not called); changes dropped")
+	if !s.dirty || s.m.cfg.AutoSave {
+		return
 	}
+	const msg = "vishnu: session changed but not saved, so the changes were dropped: call Session.Save, or set Config.AutoSave"
+	if s.m.warnedUnsaved.CompareAndSwap(false, true) {
+		s.m.cfg.Logger.WarnContext(s.ctx, msg)
+		return
+	}
+	s.m.cfg.Logger.DebugContext(s.ctx, msg)
 }
 
 // change returns the Change that commits what this request did to a stored

@@ -94,8 +94,7 @@ type state struct {
 
 	createdBuf [binary.MaxVarintLen64]byte // holds a new session's creation time
 
-	lateLogged    bool // an undeliverable change was logged
-	unsavedLogged bool // an unsaved change (AutoSave off) was logged
+	lateLogged bool // an undeliverable change was logged
 }
 
 func (s *Session) init(m *Manager, ctx context.Context, t Transport) {
@@ -412,8 +411,10 @@ func (s *Session) Delete(key string) {
 	}
 }
 
-// Clear removes every key from the session. The session itself (its cookie
-// and timeout) stays; use Destroy to end it.
+// Clear removes every key from the session, and unbinds it from its user
+// (Login): a cleared session is nobody's, and is no longer listed among the
+// user's sessions once saved. The session itself (its cookie and timeout)
+// stays; use Destroy to end it.
 func (s *Session) Clear() {
 	if s == nil {
 		return
@@ -425,7 +426,7 @@ func (s *Session) Clear() {
 	}
 	keep := make(map[string][]byte, 2)
 	for k, v := range s.fields {
-		if !validKey(k) {
+		if !validKey(k) && !userField(k) {
 			keep[k] = v
 		}
 	}
@@ -518,7 +519,18 @@ func (s *Session) Save() error {
 // Regenerate gives the session a new token, keeping its data, and retires
 // the record under the old one: call it when a user logs in, so that a token
 // planted before login is worthless after it (session fixation). It saves the
-// session, as Save does, so call it after the other changes of the login.
+// session, as Save does, so call it after the other changes of the login. A
+// session bound to a user (Login) stays listed among the user's sessions
+// under its new token.
+//
+// Regenerate succeeds whole or not at all. When it fails (the store fails,
+// or the headers are gone: ErrHeadersWritten), the session keeps its old
+// token, and the changes made in this request and not yet saved are
+// dropped: none of them is ever committed under the old token, which is
+// the one a planted cookie holds. The session reads as it was last saved,
+// read again from the store; if the store cannot be read either, the
+// session reports that error for the rest of the request, and the request
+// gets the error response.
 //
 // A logout wins over a login in flight: when the old session is destroyed
 // by another request after Regenerate has started and before the old record
@@ -527,47 +539,156 @@ func (s *Session) Save() error {
 // retired by a Commit that fails if the record is gone, so that no Destroy
 // can slip in unseen; without one, by a Load and a Delete.
 func (s *Session) Regenerate() error {
-	return s.withChangeable(s.regenerateLocked)
+	return s.withChangeable(func() error { return s.regenerateLocked(nil, false) })
 }
 
-func (s *Session) regenerateLocked() error {
+// binding is what binds a session to a user: the user, and the info of
+// its entry in the user's index.
+type binding struct {
+	user string
+	info []byte
+}
+
+// identity is what names a session's record and what its cookie says: what
+// a failed Regenerate puts back.
+type identity struct {
+	tok                token
+	id                 string
+	hasTok, stored     bool
+	expires, refreshed time.Time
+	stale              bool
+	payload            []byte
+	outLine            string
+}
+
+func (s *Session) identityLocked() identity {
+	return identity{s.tok, s.id, s.hasTok, s.stored, s.expires, s.refreshed, s.stale, s.payload, s.outLine}
+}
+
+func (s *Session) restoreLocked(id identity) {
+	s.tok, s.id, s.hasTok, s.stored = id.tok, id.id, id.hasTok, id.stored
+	s.expires, s.refreshed, s.stale, s.payload, s.outLine = id.expires, id.refreshed, id.stale, id.payload, id.outLine
+}
+
+// regenerateLocked is Regenerate, and the heart of Login: to, when not nil,
+// is the binding the new record gets (else it keeps the session's own), and
+// fresh starts the new record from an empty session. The new record is
+// written and listed before the old one is retired, so that the session is
+// never live and unlisted, and its cookie is set only once the whole
+// regeneration has succeeded.
+func (s *Session) regenerateLocked(to *binding, fresh bool) error {
 	if s.closed {
+		s.dropChangesLocked()
 		return ErrHeadersWritten
 	}
-	if !s.stored {
-		// Never persisted: its token, if any, is known to nobody else.
-		s.hasTok = false
-		return s.commitLocked(true)
+	m := s.m
+	idx, _ := m.cfg.Store.(UserIndex)
+	from := binding{user: s.userLocked(), info: s.fields[fieldLogin]}
+	if to == nil && from.user != "" {
+		to = &from
 	}
-	if !s.m.inCookie {
+	if m.inCookie {
+		idx = nil
+	}
+	old := s.identityLocked()
+	if old.stored && !m.inCookie && !fresh {
 		if err := s.mergeStoredLocked(); err != nil {
 			return err
 		}
 	}
+	now := m.cfg.Clock()
+	if fresh {
+		s.startNew(now)
+	}
+	if to != nil {
+		s.fields[fieldUser], s.fields[fieldLogin] = []byte(to.user), to.info
+	}
 	// Persisted as a new session: the whole record under a new token.
-	old, oldID := s.tok, s.id
 	s.hasTok, s.stored, s.dirty = false, false, true
 	if err := s.commitLocked(true); err != nil {
-		s.tok, s.id, s.hasTok, s.stored = old, oldID, true, true
+		s.restoreLocked(old)
+		s.dropChangesLocked()
 		return err
 	}
-	if s.m.inCookie {
+	if to != nil && idx != nil {
+		if err := idx.AddUserSession(s.ctx, to.user, s.id, to.info, m.indexExpiry(s.fields, now)); err != nil {
+			s.abandonNewLocked(old, nil, nil)
+			return fmt.Errorf("vishnu: regenerate: list the session: %w", err)
+		}
+	}
+	if !old.stored || m.inCookie {
 		return nil
 	}
-	err := s.retire(oldID)
+	err := s.retire(old.id)
 	if errors.Is(err, ErrNotFound) {
-		// Destroyed meanwhile: the login must not outlive the logout.
-		if err := s.m.cfg.Store.Delete(s.ctx, s.id); err != nil {
-			return fmt.Errorf("vishnu: regenerate: delete the new record of a destroyed session: %w", err)
+		// Destroyed meanwhile: the login must not outlive the logout, and
+		// the browser gets no cookie of the new record, deleted or not.
+		derr := s.deleteNewLocked(to, idx)
+		s.startNew(now)
+		s.outLine = m.cookieLine("", UntilBrowserCloses, time.Time{})
+		if derr != nil {
+			return fmt.Errorf("%w; its new record could not be deleted: %w", ErrSessionGone, derr)
 		}
-		s.startNew(s.m.cfg.Clock())
-		s.outLine = s.m.cookieLine("", UntilBrowserCloses, time.Time{})
 		return ErrSessionGone
 	}
 	if err != nil {
+		s.abandonNewLocked(old, to, idx)
 		return fmt.Errorf("vishnu: regenerate: retire the old record: %w", err)
 	}
+	if from.user != "" && idx != nil {
+		// Best effort: the old record is gone, so its entry is dropped
+		// when the user's sessions are next listed anyway.
+		_ = idx.RemoveUserSession(s.ctx, from.user, old.id)
+	}
 	return nil
+}
+
+// deleteNewLocked deletes the record a failed regeneration wrote, and its
+// index entry once the record is gone (a record that could not be deleted
+// stays listed: a live session is never unlisted).
+func (s *Session) deleteNewLocked(to *binding, idx UserIndex) error {
+	if err := s.m.cfg.Store.Delete(s.ctx, s.id); err != nil {
+		return err
+	}
+	if to != nil && idx != nil {
+		_ = idx.RemoveUserSession(s.ctx, to.user, s.id)
+	}
+	return nil
+}
+
+// abandonNewLocked undoes a regeneration that failed after writing its new
+// record: the record goes (best effort: nobody holds its token), the old
+// identity and cookie come back, and the request's changes are dropped.
+func (s *Session) abandonNewLocked(old identity, to *binding, idx UserIndex) {
+	_ = s.deleteNewLocked(to, idx)
+	s.restoreLocked(old)
+	s.dropChangesLocked()
+}
+
+// dropChangesLocked drops the changes of this request that are not yet
+// committed, and reads the session again as it was last committed: what a
+// failed Regenerate leaves, so that nothing of it is committed under the
+// old token. A store that cannot be read makes the session report its
+// error from then on (the request then gets the error response).
+func (s *Session) dropChangesLocked() {
+	now := s.m.cfg.Clock()
+	if !s.stored {
+		s.startNew(now)
+		return
+	}
+	fields, err := s.loadRecord(&decoded{payload: s.payload}, s.id)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		// Destroyed meanwhile.
+		s.startNew(now)
+		s.outLine = s.m.cookieLine("", UntilBrowserCloses, time.Time{})
+	case err != nil:
+		s.loadErr = err
+	default:
+		s.fields, s.pending, s.replace, s.dirty, s.consumed = fields, nil, false, false, nil
+		s.timeout = s.m.timeoutOf(fields)
+		s.savedTimeout = s.timeout
+	}
 }
 
 // retire ends the record under id, returning ErrNotFound when it was gone
@@ -593,7 +714,8 @@ func (s *Session) retire(id string) error {
 // keeps what other requests changed meanwhile, and a session destroyed
 // meanwhile stays destroyed (ErrSessionGone). A change committed to the old
 // record after this load and before it is retired is lost with it: the old
-// record is being retired.
+// record is being retired. When the store fails, the request's changes are
+// dropped (see Regenerate).
 func (s *Session) mergeStoredLocked() error {
 	cur, err := s.m.cfg.Store.Load(s.ctx, s.id)
 	if errors.Is(err, ErrNotFound) {
@@ -601,16 +723,16 @@ func (s *Session) mergeStoredLocked() error {
 		s.outLine = s.m.cookieLine("", UntilBrowserCloses, time.Time{})
 		return ErrSessionGone
 	}
-	if err != nil {
-		return fmt.Errorf("vishnu: regenerate: %w", err)
+	var fields map[string][]byte
+	if err == nil {
+		c := s.change(true, s.expires)
+		var rec []byte
+		if rec, err = c.Apply(cur); err == nil {
+			fields, err = DecodeRecord(rec)
+		}
 	}
-	c := s.change(true, s.expires)
-	rec, err := c.Apply(cur)
 	if err != nil {
-		return fmt.Errorf("vishnu: regenerate: %w", err)
-	}
-	fields, err := DecodeRecord(rec)
-	if err != nil {
+		s.dropChangesLocked()
 		return fmt.Errorf("vishnu: regenerate: %w", err)
 	}
 	s.fields, s.pending, s.replace, s.consumed = fields, nil, false, nil
