@@ -8,7 +8,6 @@ import (
 	"maps"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -37,19 +36,14 @@ type Session struct {
 	ctx context.Context
 	t   Transport
 
-	mu          sync.Mutex
-	used        atomic.Bool // set once the session is first used; read without mu
-	ended       atomic.Bool // the request is over (Finish): no change can be kept
-	endedLogged bool        // a change after the end was logged
-	loaded      bool
-	loadErr     error
-
-	// The commit window. committing is set when the commit point starts and
-	// closed when it is over: from then on no cookie can be sent, whatever
-	// the Transport says. commitErr is the commit point's result.
-	committing bool
-	closed     bool
-	commitErr  error
+	mu   sync.Mutex
+	life lifecycle // see state.go
+	// loadErr is why the session could not be read (life.read is
+	// readFailed); commitErr is the commit point's result, returned again
+	// by every later Commit (life.window is windowClosed or later).
+	loadErr   error
+	commitErr error
+	logged    logOnce // the messages logged already, each at most once
 	// outLine is the Set-Cookie line the commit point sends: methods called
 	// from any goroutine record it, and only the goroutine that commits
 	// touches the response.
@@ -60,27 +54,32 @@ type Session struct {
 	*state
 }
 
-// state is what a Session knows once it is loaded.
+// state is what a Session knows once it is read.
 type state struct {
-	// The session's identity and expiry as its cookie carries them.
+	// The session's identity and expiry as its cookie carries them. A
+	// new session's token is minted when its record is first written.
 	tok       token
 	id        string // the store's id for tok
-	hasTok    bool   // false for a new session until it is first persisted
+	record    recordState
 	expires   time.Time
 	refreshed time.Time // when expires was last pushed back
-	stale     bool      // the cookie was made with a previous secret or key
 	payload   []byte    // the cookie store's record, as the cookie carries it
-	isNew     bool      // no valid session came with the request
-	stored    bool      // a record exists for tok (for the cookie store: a cookie)
-	hadValid  bool      // the request carried a valid cookie (to expire on Destroy)
+
+	// Two facts of the request, apart from the record's state because
+	// they outlive it: hadValid, that the request carried a valid cookie
+	// (Destroy expires it even when its record was gone already), and
+	// stale, that that cookie was made with a previous secret or key (it
+	// is re-issued; cleared when a new cookie goes out).
+	hadValid bool
+	stale    bool
 
 	// fields is the session as the handler sees it; pending holds the
-	// changes not yet committed, with nil for a deletion. consumed lists
-	// the flashes read, whose deletion is committed even without AutoSave.
+	// changes not yet committed, with nil for a deletion (edits says which
+	// kind). consumed lists the flashes read, whose deletion is committed
+	// even without AutoSave.
 	fields   map[string][]byte
 	pending  map[string][]byte
-	replace  bool
-	dirty    bool // pending holds application changes
+	edits    editState
 	consumed []string
 	// timeout is the session's timeout as the handler sees it;
 	// savedTimeout is the one stored, which governs expiry until saved.
@@ -93,8 +92,16 @@ type state struct {
 	failure error
 
 	createdBuf [binary.MaxVarintLen64]byte // holds a new session's creation time
+}
 
-	lateLogged bool // an undeliverable change was logged
+// firstLog reports whether the message k is logged for the first time in
+// this request, and notes that it is.
+func (s *Session) firstLog(k logOnce) bool {
+	if s.logged&k != 0 {
+		return false
+	}
+	s.logged |= k
+	return true
 }
 
 func (s *Session) init(m *Manager, ctx context.Context, t Transport) {
@@ -128,11 +135,10 @@ func (s *Session) withChangeable(fn func() error) error {
 // endedLocked returns ErrRequestEnded, logged once, for a change made
 // after the request ended: nothing would ever commit it.
 func (s *Session) endedLocked() error {
-	if !s.ended.Load() {
+	if s.life.window != windowEnded {
 		return nil
 	}
-	if !s.endedLogged {
-		s.endedLogged = true
+	if s.firstLog(loggedEnded) {
 		s.m.cfg.Logger.ErrorContext(s.ctx, "vishnu: session changed after its request ended; change not saved", "err", ErrRequestEnded)
 	}
 	return ErrRequestEnded
@@ -152,11 +158,12 @@ func (s *Session) withLoaded(fn func() error) error {
 }
 
 func (s *Session) loadLocked() error {
-	if s.loaded {
+	switch s.life.read {
+	case readOK:
+		return nil
+	case readFailed:
 		return s.loadErr
 	}
-	s.loaded = true
-	s.used.Store(true)
 	s.state = new(state)
 	now := s.m.cfg.Clock()
 	values := s.t.Cookies(s.m.cfg.Cookie.Name)
@@ -179,29 +186,30 @@ func (s *Session) loadLocked() error {
 		}
 		fields, err := s.loadRecord(&d, id)
 		if errors.Is(err, ErrNotFound) {
-			s.hadValid = true
 			continue
 		}
 		if err != nil {
 			s.loadErr = err
+			s.life.loaded(false)
 			return err
 		}
 		if s.m.expiredNow(fields, d.refreshed, now) {
-			s.hadValid = true
 			if !s.m.inCookie {
 				// Best effort: the store's own expiry removes it otherwise.
 				_ = s.m.cfg.Store.Delete(s.ctx, id)
 			}
 			continue
 		}
-		s.tok, s.id, s.hasTok, s.expires, s.stale = d.token, id, true, d.expires, d.stale
-		s.refreshed = d.refreshed
-		s.payload, s.fields, s.stored, s.hadValid = d.payload, fields, true, true
+		s.tok, s.id, s.expires, s.refreshed, s.stale = d.token, id, d.expires, d.refreshed, d.stale
+		s.payload, s.fields = d.payload, fields
+		s.record.found()
 		s.timeout = s.m.timeoutOf(fields)
 		s.savedTimeout = s.timeout
+		s.life.loaded(true)
 		return nil
 	}
 	s.startNew(now)
+	s.life.loaded(true)
 	return nil
 }
 
@@ -259,10 +267,11 @@ func createdAt(fields map[string][]byte) time.Time {
 // startNew makes s an empty new session. Its token is minted when it is
 // first persisted, so a new session that stays empty costs no randomness.
 func (s *Session) startNew(now time.Time) {
-	s.hasTok, s.stored, s.isNew, s.stale = false, false, true, false
-	s.payload = nil
+	s.tok, s.id, s.payload, s.stale = token{}, "", nil, false
+	s.record.dropped()
 	s.fields = map[string][]byte{fieldCreated: binary.AppendVarint(s.createdBuf[:0:binary.MaxVarintLen64], now.Unix())}
-	s.pending, s.replace, s.dirty, s.consumed = nil, false, false, nil
+	s.pending, s.consumed = nil, nil
+	s.edits.clean()
 	s.timeout, s.savedTimeout = s.m.cfg.Timeout, s.m.cfg.Timeout
 }
 
@@ -274,8 +283,8 @@ func (s *Session) set(key string, raw []byte) {
 	} else {
 		s.fields[key] = raw
 	}
-	s.dirty = true
-	if !s.stored {
+	s.edits.edited()
+	if !s.record.exists() {
 		return
 	}
 	if s.pending == nil {
@@ -388,7 +397,7 @@ func (s *Session) put(key string, value any, flash bool) error {
 // change with the cookie store, would need a cookie. (Without AutoSave the
 // change waits for Save, which reports it.)
 func (s *Session) undeliverableLocked() error {
-	if s.m.cfg.AutoSave && (!s.stored || s.m.inCookie) && s.closed {
+	if s.m.cfg.AutoSave && (!s.record.exists() || s.m.inCookie) && s.life.cookieClosed() {
 		return ErrHeadersWritten
 	}
 	return nil
@@ -431,7 +440,8 @@ func (s *Session) Clear() {
 		}
 	}
 	// Flashes read stay consumed: their deletion is committed even unsaved.
-	s.fields, s.pending, s.replace, s.dirty = keep, maps.Clone(keep), true, true
+	s.fields, s.pending = keep, maps.Clone(keep)
+	s.edits.cleared()
 }
 
 // Has reports whether the session holds key.
@@ -468,8 +478,8 @@ func (s *Session) IsNew() bool {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_ = s.loadLocked()
-	return s.isNew
+	// A session that could not be read reads as empty, not new.
+	return s.loadLocked() == nil && s.record.isNew()
 }
 
 // Timeout returns the session's timeout: the Config's, or the one set with
@@ -513,7 +523,7 @@ func (s *Session) SetTimeout(d time.Duration) error {
 // be sent, ErrSessionGone when another request destroyed the session, and
 // the store's error when the store fails.
 func (s *Session) Save() error {
-	return s.withChangeable(func() error { return s.commitLocked(true) })
+	return s.withChangeable(func() error { return s.commitLocked(true, false) })
 }
 
 // Regenerate gives the session a new token, keeping its data, and retires
@@ -554,7 +564,7 @@ type binding struct {
 type identity struct {
 	tok                token
 	id                 string
-	hasTok, stored     bool
+	record             recordState
 	expires, refreshed time.Time
 	stale              bool
 	payload            []byte
@@ -562,11 +572,12 @@ type identity struct {
 }
 
 func (s *Session) identityLocked() identity {
-	return identity{s.tok, s.id, s.hasTok, s.stored, s.expires, s.refreshed, s.stale, s.payload, s.outLine}
+	return identity{s.tok, s.id, s.record, s.expires, s.refreshed, s.stale, s.payload, s.outLine}
 }
 
+// restoreLocked puts back the identity a failed Regenerate started from.
 func (s *Session) restoreLocked(id identity) {
-	s.tok, s.id, s.hasTok, s.stored = id.tok, id.id, id.hasTok, id.stored
+	s.tok, s.id, s.record = id.tok, id.id, id.record
 	s.expires, s.refreshed, s.stale, s.payload, s.outLine = id.expires, id.refreshed, id.stale, id.payload, id.outLine
 }
 
@@ -577,7 +588,7 @@ func (s *Session) restoreLocked(id identity) {
 // never live and unlisted, and its cookie is set only once the whole
 // regeneration has succeeded.
 func (s *Session) regenerateLocked(to *binding, fresh bool) error {
-	if s.closed {
+	if s.life.cookieClosed() {
 		s.dropChangesLocked()
 		return ErrHeadersWritten
 	}
@@ -591,7 +602,7 @@ func (s *Session) regenerateLocked(to *binding, fresh bool) error {
 		idx = nil
 	}
 	old := s.identityLocked()
-	if old.stored && !m.inCookie && !fresh {
+	if old.record.exists() && !m.inCookie && !fresh {
 		if err := s.mergeStoredLocked(); err != nil {
 			return err
 		}
@@ -603,9 +614,8 @@ func (s *Session) regenerateLocked(to *binding, fresh bool) error {
 	if to != nil {
 		s.fields[fieldUser], s.fields[fieldLogin] = []byte(to.user), to.info
 	}
-	// Persisted as a new session: the whole record under a new token.
-	s.hasTok, s.stored, s.dirty = false, false, true
-	if err := s.commitLocked(true); err != nil {
+	// The whole record, under a new token.
+	if err := s.commitLocked(true, true); err != nil {
 		s.restoreLocked(old)
 		s.dropChangesLocked()
 		return err
@@ -616,7 +626,7 @@ func (s *Session) regenerateLocked(to *binding, fresh bool) error {
 			return fmt.Errorf("vishnu: regenerate: list the session: %w", err)
 		}
 	}
-	if !old.stored || m.inCookie {
+	if !old.record.exists() || m.inCookie {
 		return nil
 	}
 	err := s.retire(old.id)
@@ -672,7 +682,7 @@ func (s *Session) abandonNewLocked(old identity, to *binding, idx UserIndex) {
 // error from then on (the request then gets the error response).
 func (s *Session) dropChangesLocked() {
 	now := s.m.cfg.Clock()
-	if !s.stored {
+	if !s.record.exists() {
 		s.startNew(now)
 		return
 	}
@@ -684,8 +694,10 @@ func (s *Session) dropChangesLocked() {
 		s.outLine = s.m.cookieLine("", UntilBrowserCloses, time.Time{})
 	case err != nil:
 		s.loadErr = err
+		s.life.unreadable()
 	default:
-		s.fields, s.pending, s.replace, s.dirty, s.consumed = fields, nil, false, false, nil
+		s.fields, s.pending, s.consumed = fields, nil, nil
+		s.edits.clean()
 		s.timeout = s.m.timeoutOf(fields)
 		s.savedTimeout = s.timeout
 	}
@@ -735,7 +747,8 @@ func (s *Session) mergeStoredLocked() error {
 		s.dropChangesLocked()
 		return fmt.Errorf("vishnu: regenerate: %w", err)
 	}
-	s.fields, s.pending, s.replace, s.consumed = fields, nil, false, nil
+	s.fields, s.pending, s.consumed = fields, nil, nil
+	s.edits.clean()
 	s.timeout = s.m.timeoutOf(fields)
 	return nil
 }
@@ -764,7 +777,7 @@ func (s *Session) Destroy() error {
 	if err := s.loadLocked(); err != nil {
 		// The store is down: the logout cannot be recorded, but the
 		// browser drops its cookie all the same.
-		if s.hadValid && !s.closed {
+		if s.hadValid && !s.life.cookieClosed() {
 			s.outLine = s.m.cookieLine("", UntilBrowserCloses, time.Time{})
 		}
 		return err
@@ -774,7 +787,7 @@ func (s *Session) Destroy() error {
 
 func (s *Session) destroyLocked() error {
 	var err error
-	if s.stored && !s.m.inCookie {
+	if s.record.exists() && !s.m.inCookie {
 		if err = s.m.cfg.Store.Delete(s.ctx, s.id); err != nil {
 			err = fmt.Errorf("vishnu: destroy session: %w", err)
 		} else if idx, ok := s.m.cfg.Store.(UserIndex); ok && s.userLocked() != "" {
@@ -785,11 +798,11 @@ func (s *Session) destroyLocked() error {
 	}
 	// The browser may hold a cookie from an earlier request, or this one
 	// may have set one already: either way it must go.
-	expire := s.hadValid || s.stored
+	expire := s.hadValid || s.record.exists()
 	s.startNew(s.m.cfg.Clock())
 	s.failure = err
 	if expire {
-		if s.closed {
+		if s.life.cookieClosed() {
 			return errors.Join(err, ErrHeadersWritten)
 		}
 		s.outLine = s.m.cookieLine("", UntilBrowserCloses, time.Time{})

@@ -251,7 +251,7 @@ func (s *Session) storeID() string {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.loadLocked() != nil || !s.stored {
+	if s.loadLocked() != nil || !s.record.exists() {
 		return ""
 	}
 	return s.id
