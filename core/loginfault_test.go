@@ -133,6 +133,34 @@ func faultManager(t *testing.T) (*vishnu.Manager, *faultStore, *clock) {
 	return newManager(t, cfg), fs, c
 }
 
+// minimalStore is a faultStore with only the three methods a Store must
+// have and the user index: it is committed by load-change-save.
+type minimalStore struct{ fs *faultStore }
+
+func (m minimalStore) Load(ctx context.Context, id string) ([]byte, error) { return m.fs.Load(ctx, id) }
+func (m minimalStore) Save(ctx context.Context, id string, data []byte, exp time.Time) error {
+	return m.fs.Save(ctx, id, data, exp)
+}
+func (m minimalStore) Delete(ctx context.Context, id string) error { return m.fs.Delete(ctx, id) }
+func (m minimalStore) AddUserSession(ctx context.Context, user, id string, info []byte, exp time.Time) error {
+	return m.fs.AddUserSession(ctx, user, id, info, exp)
+}
+func (m minimalStore) RemoveUserSession(ctx context.Context, user, id string) error {
+	return m.fs.RemoveUserSession(ctx, user, id)
+}
+func (m minimalStore) UserSessions(ctx context.Context, user string) (map[string][]byte, error) {
+	return m.fs.UserSessions(ctx, user)
+}
+
+// minimalManager is faultManager over a minimalStore.
+func minimalManager(t *testing.T) (*vishnu.Manager, *faultStore) {
+	c := newClock()
+	cfg, _ := testConfig(c)
+	fs := newFaultStore(c)
+	cfg.Store = minimalStore{fs}
+	return newManager(t, cfg), fs
+}
+
 // A session bound by Login and regenerated later (a privilege change)
 // stays the user's: listed under its new token, with its label, and ended
 // by signing out everywhere.
@@ -161,9 +189,12 @@ func TestRegenerateKeepsABoundSessionListed(t *testing.T) {
 // gone, binds nothing: the token planted before login is not alice's, and
 // alice lists no session.
 func TestFailedLoginBindsNothing(t *testing.T) {
-	for _, tc := range []string{"op=Load", "op=Save", "op=AddUserSession", "op=Commit", "late=1"} {
+	for _, tc := range []string{"op=Load", "op=Save", "op=AddUserSession", "op=Commit", "late=1", "minimal&op=Delete", "minimal&op=Load"} {
 		t.Run(tc, func(t *testing.T) {
 			m, fs, _ := faultManager(t)
+			if strings.HasPrefix(tc, "minimal") {
+				m, fs = minimalManager(t)
+			}
 			base := serve(t, m, loginApp(m, fs))
 			attacker := newBrowser(t, base)
 			attacker.expect("/set?k=x&v=1", "ok")
@@ -189,9 +220,12 @@ func TestFailedLoginBindsNothing(t *testing.T) {
 // The documented login pattern (Set, then Regenerate) whose Regenerate
 // fails commits nothing of the login under the pre-login token.
 func TestFailedRegenerateCommitsNothingUnderTheOldToken(t *testing.T) {
-	for _, tc := range []string{"op=Load", "op=Save", "op=Commit", "late=1"} {
+	for _, tc := range []string{"op=Load", "op=Save", "op=Commit", "late=1", "minimal&op=Delete", "minimal&op=Load"} {
 		t.Run(tc, func(t *testing.T) {
 			m, fs, _ := faultManager(t)
+			if strings.HasPrefix(tc, "minimal") {
+				m, fs = minimalManager(t)
+			}
 			base := serve(t, m, loginApp(m, fs))
 			attacker := newBrowser(t, base)
 			attacker.expect("/set?k=x&v=1", "ok")
@@ -242,4 +276,20 @@ func TestLogoutWinsWhenTheNewRecordCannotBeDeleted(t *testing.T) {
 	}
 	b.expect("/get?k=user", "false:")
 	b.expect("/new", "true")
+}
+
+// With a Committer, the old record of a regeneration is ended by a Commit
+// that expires it; the Delete that follows only frees it early, and its
+// failure does not undo the login.
+func TestRegenerateSurvivesAFailedDeleteOfTheExpiredOldRecord(t *testing.T) {
+	m, fs, _ := faultManager(t)
+	base := serve(t, m, loginApp(m, fs))
+	attacker := newBrowser(t, base)
+	attacker.expect("/set?k=x&v=1", "ok")
+	victim := newBrowser(t, base)
+	victim.setCookie("vishnu", attacker.cookie("vishnu"))
+	victim.expect("/try-login?u=alice&op=Delete", "ok")
+	victim.expect("/whoami", "alice")
+	attacker.expect("/whoami", "")
+	attacker.expect("/new", "true")
 }

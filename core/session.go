@@ -704,18 +704,21 @@ func (s *Session) dropChangesLocked() {
 }
 
 // retire ends the record under id, returning ErrNotFound when it was gone
-// already. A Commit that may not create finds a destroyed record atomically,
-// and its expiry of now ends the record; the Delete then makes sure of it
-// with a store that keeps records with a past expiry.
+// already. A Commit that may not create finds a destroyed record
+// atomically, and its expiry of now ends the record (a Store never returns
+// an expired record); the Delete that follows only frees it early, so its
+// failure is not the regeneration's. Without a Committer the Delete is
+// what ends the record.
 func (s *Session) retire(id string) error {
 	now := s.m.cfg.Clock()
-	var err error
 	if s.m.committer != nil {
-		err = s.m.committer.Commit(s.ctx, id, &Change{Expires: now})
-	} else {
-		_, err = s.m.cfg.Store.Load(s.ctx, id)
+		if err := s.m.committer.Commit(s.ctx, id, &Change{Expires: now}); err != nil {
+			return err
+		}
+		_ = s.m.cfg.Store.Delete(s.ctx, id)
+		return nil
 	}
-	if err != nil {
+	if _, err := s.m.cfg.Store.Load(s.ctx, id); err != nil {
 		return err
 	}
 	return s.m.cfg.Store.Delete(s.ctx, id)
