@@ -117,10 +117,14 @@ func (m *Manager) indexExpiry(fields map[string][]byte, now time.Time) time.Time
 	return now.Add(MaxTimeout)
 }
 
-// UserSessions lists user's active sessions, oldest login first. Entries of
-// sessions that ended (destroyed, expired, ended) are dropped from the
-// index as they are found, so none is ever listed. current, when not nil,
-// is the session of the request, marked Current in the list.
+// UserSessions lists user's active sessions, oldest login first. A session
+// is active as loading it would find it: its record exists, is still bound
+// to user (not cleared, nor logged in as another user since), and is within
+// the idle and absolute timeouts in force now (a timeout lowered since the
+// session was last used applies at once). Entries of sessions that are not
+// are dropped from the index as they are found, so none is ever listed.
+// current, when not nil, is the session of the request, marked Current in
+// the list.
 func (m *Manager) UserSessions(ctx context.Context, user string, current *Session) ([]UserSession, error) {
 	idx, ok := m.cfg.Store.(UserIndex)
 	if !ok || m.inCookie {
