@@ -101,13 +101,14 @@ func loginApp(m *vishnu.Manager, fs *faultStore) http.Handler {
 		if r.FormValue("late") != "" {
 			w.WriteHeader(http.StatusOK)
 		}
+		// A change of the login page that is not saved before the login.
+		err := s.Set("note", "from the login page")
 		fs.arm(r.FormValue("op"), 1)
-		var err error
-		if r.FormValue("regen") != "" {
+		if err == nil && r.FormValue("regen") != "" {
 			if err = s.Set("user", r.FormValue("u")); err == nil {
 				err = s.Regenerate()
 			}
-		} else {
+		} else if err == nil {
 			err = s.Login(r.FormValue("u"), "planted")
 		}
 		fs.arm(r.FormValue("op"), 0)
@@ -207,6 +208,7 @@ func TestFailedLoginBindsNothing(t *testing.T) {
 				t.Fatalf("the login answered %q, want it to fail", body)
 			}
 			attacker.expect("/whoami", "")
+			attacker.expect("/get?k=note", "false:")
 			attacker.expect("/get?k=x", "true:1")
 			victim.expect("/whoami", "")
 			list, err := m.UserSessions(t.Context(), "alice", nil)
@@ -237,6 +239,7 @@ func TestFailedRegenerateCommitsNothingUnderTheOldToken(t *testing.T) {
 				t.Fatalf("the login answered %q, want it to fail", body)
 			}
 			attacker.expect("/get?k=user", "false:")
+			attacker.expect("/get?k=note", "false:")
 			attacker.expect("/get?k=x", "true:1")
 			victim.expect("/get?k=user", "false:")
 		})
