@@ -179,12 +179,12 @@ func (s *Session) commitLocked(explicit, whole bool) error {
 func (s *Session) execute(p commitPlan, timeout time.Duration, explicit bool) error {
 	m := s.m
 	c := s.change(p.withData, p.expires)
-	if p.cookie && !m.inCookie && !p.refreshed.Equal(s.refreshed) && s.userLocked() != "" {
+	if p.cookie && !m.inCookie && s.userLocked() != "" {
 		// A bound session's record says when its cookie was refreshed,
 		// for Manager.UserSessions (see fieldRefreshed).
 		v := binary.AppendVarint(nil, p.refreshed.Unix())
 		s.fields[fieldRefreshed] = v
-		if p.write != writeCreate {
+		if p.write != writeCreate && !p.refreshed.Equal(s.refreshed) {
 			c.Set = append(c.Set, Field{fieldRefreshed, v})
 			p.write = writeChange
 		}
