@@ -120,21 +120,19 @@ func (a Adapter) Finish(s *Session) {
 	if s == nil {
 		return
 	}
-	// Set before used is read: a goroutine that starts to use the session
-	// now either is seen as using it (and waited for below) or sees ended.
-	s.ended.Store(true)
-	if !s.used.Load() {
-		return
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.closed || s.commitErr != nil {
-		return // Commit not called, or the error response went out
+	// Only a commit point that succeeded leaves anything to commit late:
+	// without one (Commit not called), or after the error response, the
+	// request's changes are not kept.
+	late := s.life.window == windowClosed && s.commitErr == nil && s.life.used()
+	if late {
+		if err := s.commitLocked(false, false); err != nil && !errors.Is(err, ErrHeadersWritten) { // that one is logged already
+			a.m.cfg.Logger.ErrorContext(s.ctx, "vishnu: session commit after the response started failed", "err", err)
+		}
+		s.logUnsavedLocked()
 	}
-	if err := s.commitLocked(false); err != nil && !errors.Is(err, ErrHeadersWritten) { // that one is logged already
-		a.m.cfg.Logger.ErrorContext(s.ctx, "vishnu: session commit after the response started failed", "err", err)
-	}
-	s.logUnsavedLocked()
+	s.life.end()
 }
 
 // ErrorResponse logs err and returns the response to send for it in place

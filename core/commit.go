@@ -1,6 +1,7 @@
 package vishnu
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"time"
@@ -8,20 +9,24 @@ import (
 
 // Committing a session is decided in one pure function, planCommit, and
 // carried out by another, commitLocked. The decision's inputs are the
-// session's state in a commitState; its output, a commitPlan, says what to
-// write to the store, with which expiry, and whether a cookie goes out.
+// session's state (state.go) read into a commitState; its output, a
+// commitPlan, says what to write to the store, with which expiry, and
+// whether a cookie goes out.
 //
 // The combinations of state that can occur:
-//   - stored is false for a new session (no valid cookie came, or it was
-//     destroyed in this request); dirty may be set, flashesRead is not (a
-//     new session has no flashes to read), newTimeout only with dirty.
-//   - stored is true for a session loaded from its cookie (and record);
-//     any of dirty, flashesRead, newTimeout (only with dirty) and stale may
-//     be set.
-//   - closed may be set with any of them: Save after the commit point, and
-//     the late commit of Finish.
+//   - stored is false for a new session (recordNone: no valid cookie came,
+//     or it was destroyed in this request) and for Regenerate, which writes
+//     the whole record under a new token; dirty may be set, flashesRead and
+//     stale are not (a new session has no flashes to read and no cookie),
+//     newTimeout only with dirty.
+//   - stored is true for a session whose record exists (recordCreated,
+//     recordStored); any of dirty, flashesRead, newTimeout (only with
+//     dirty) and stale may be set.
+//   - closed (the lifecycle's cookieClosed) may be set with any of them:
+//     Save after the commit point, and the late commit of Finish.
 //
-// commit_test.go tables the decision over these combinations.
+// commit_test.go tables examples of the decision; state_test.go checks it
+// over every one of these combinations.
 
 // commitState is everything planCommit reads.
 type commitState struct {
@@ -95,9 +100,9 @@ func planCommit(in commitState) commitPlan {
 		}
 		// The record can still be written, and its expiry brought forward
 		// if the timeout was shortened; the cookie waits for a later
-		// request, which refreshes both. (The cookie store cannot refresh
-		// without its cookie.)
-		refresh, cookie = expires.Before(in.expires) && !in.inCookie, false
+		// request, which refreshes both. (The cookie store, whose record
+		// is its cookie, then writes nothing.)
+		refresh, cookie = expires.Before(in.expires), false
 	}
 	p := commitPlan{withData: withData, expires: in.expires, refreshed: in.refreshed, cookie: cookie}
 	if refresh {
@@ -123,12 +128,13 @@ func planCommit(in commitState) commitPlan {
 
 // commitLocked makes the session durable: it is called at the commit point
 // of the request (explicit false: application changes are written only with
-// AutoSave) and by Save (explicit true).
-func (s *Session) commitLocked(explicit bool) error {
-	if !s.loaded {
+// AutoSave), by Save (explicit true), and by Regenerate (whole: the whole
+// record is written under a new token).
+func (s *Session) commitLocked(explicit, whole bool) error {
+	switch s.life.read {
+	case unread:
 		return nil // never used in this request
-	}
-	if s.loadErr != nil {
+	case readFailed:
 		return s.loadErr
 	}
 	m := s.m
@@ -137,12 +143,12 @@ func (s *Session) commitLocked(explicit bool) error {
 		explicit:    explicit,
 		autoSave:    m.cfg.AutoSave,
 		inCookie:    m.inCookie,
-		stored:      s.stored,
-		dirty:       s.dirty,
+		stored:      s.record.exists() && !whole,
+		dirty:       s.edits.dirty() || whole,
 		flashesRead: len(s.consumed) > 0,
 		newTimeout:  s.timeout != s.savedTimeout,
 		stale:       s.stale,
-		closed:      s.closed,
+		closed:      s.life.cookieClosed(),
 		now:         now,
 		pendingTTL:  m.ttl(s.timeout),
 		storedTTL:   m.ttl(s.savedTimeout),
@@ -154,8 +160,7 @@ func (s *Session) commitLocked(explicit bool) error {
 	}
 	p := planCommit(in)
 	if p.err != nil {
-		if !s.lateLogged { // Save, then the late commit, fail alike
-			s.lateLogged = true
+		if s.firstLog(loggedLate) { // Save, then the late commit, fail alike
 			m.cfg.Logger.ErrorContext(s.ctx, "vishnu: session changed after the response started; change not saved", "err", p.err)
 		}
 		return p.err
@@ -174,12 +179,24 @@ func (s *Session) commitLocked(explicit bool) error {
 func (s *Session) execute(p commitPlan, timeout time.Duration, explicit bool) error {
 	m := s.m
 	c := s.change(p.withData, p.expires)
-	if !s.hasTok {
+	if p.cookie && !m.inCookie && s.userLocked() != "" {
+		// A bound session's record says when its cookie was refreshed,
+		// for Manager.UserSessions (see fieldRefreshed).
+		v := binary.AppendVarint(nil, p.refreshed.Unix())
+		s.fields[fieldRefreshed] = v
+		if p.write != writeCreate && !p.refreshed.Equal(s.refreshed) {
+			c.Set = append(c.Set, Field{fieldRefreshed, v})
+			p.write = writeChange
+		}
+	}
+	if p.write == writeCreate {
+		// Every record written whole gets a token of its own: a new
+		// session's, or the successor of a regenerated one.
 		t, err := newToken()
 		if err != nil {
 			return fmt.Errorf("vishnu: new token: %w", err)
 		}
-		s.tok, s.hasTok = t, true
+		s.tok = t
 		if !m.inCookie {
 			s.id = t.storeID()
 		}
@@ -229,12 +246,14 @@ func (s *Session) execute(p commitPlan, timeout time.Duration, explicit bool) er
 		s.outLine = m.cookieLine(v, timeout, p.expires)
 		s.expires, s.refreshed, s.stale = p.expires, p.refreshed, false
 	}
-	s.stored, s.consumed = true, nil
+	s.record.written()
+	s.consumed = nil
 	if m.inCookie {
 		s.payload = payload
 	}
 	if p.withData {
-		s.pending, s.replace, s.dirty, s.savedTimeout = nil, false, false, s.timeout
+		s.pending, s.savedTimeout = nil, s.timeout
+		s.edits.clean()
 	}
 	return nil
 }
@@ -249,28 +268,26 @@ func (s *Session) execute(p commitPlan, timeout time.Duration, explicit bool) er
 func (s *Session) commitPoint(late bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
+	switch s.life.window {
+	case windowClosed, windowEnded:
+		return s.commitErr
+	case windowCommitting, windowLateCommit:
+		s.life.closeWindow()
+		s.commitErr = errCommitAborted
 		return s.commitErr
 	}
-	if s.committing {
-		s.closed, s.commitErr = true, errCommitAborted
-		return s.commitErr
-	}
-	s.committing = true
-	s.closed = late
-	err := s.commitLocked(false)
+	s.life.beginCommit(late)
+	err := s.commitLocked(false, false)
 	if err == nil && s.state != nil {
 		err = s.failure
 	}
-	if s.state != nil {
-		s.logUnsavedLocked()
-	}
-	s.closed, s.commitErr = true, err
+	s.commitErr = err
+	s.life.closeWindow()
 	if err == nil && !late {
 		switch {
 		case s.outLine != "":
 			s.m.setCookie(s.t, s.outLine)
-		case s.loaded:
+		case s.life.used():
 			// What the handler read of the session made the response
 			// personal, even though no cookie goes out with it.
 			markPrivate(s.t)
@@ -282,25 +299,33 @@ func (s *Session) commitPoint(late bool) error {
 // errCommitAborted is the commit point's result when it panicked.
 var errCommitAborted = errors.New("vishnu: session commit interrupted by a panic")
 
-// logUnsavedLocked says, once per request, that changes were dropped
-// because AutoSave is off and Save was not called.
+// logUnsavedLocked says that changes were dropped because AutoSave is off
+// and Save was not called: at Warn the first time for the Manager, since
+// it is most likely a mistake of the application (and a silent one), and
+// at Debug after that, so that a log is not flooded by it. Finish calls it
+// once per request.
 func (s *Session) logUnsavedLocked() {
-	if s.dirty && !s.m.cfg.AutoSave && !s.unsavedLogged {
-		s.unsavedLogged = true
-		s.m.cfg.Logger.DebugContext(s.ctx, "vishnu: session changed but not saved (AutoSave is off and Save was not called); changes dropped")
+	if !s.edits.dirty() || s.m.cfg.AutoSave {
+		return
 	}
+	const msg = "vishnu: session changed but not saved, so the changes were dropped: call Session.Save, or set Config.AutoSave"
+	if s.m.warnedUnsaved.CompareAndSwap(false, true) {
+		s.m.cfg.Logger.WarnContext(s.ctx, msg)
+		return
+	}
+	s.m.cfg.Logger.DebugContext(s.ctx, msg)
 }
 
 // change returns the Change that commits what this request did to a stored
 // session: its application changes when withData is set, and always the
 // flashes it read (unless set anew, which replaces them anyway).
 func (s *Session) change(withData bool, expires time.Time) Change {
-	c := Change{Create: !s.stored, Expires: expires}
-	if !s.stored {
+	c := Change{Create: !s.record.exists(), Expires: expires}
+	if !s.record.exists() {
 		return c // a new record is written whole
 	}
 	if withData {
-		c.Replace = s.replace
+		c.Replace = s.edits.replace()
 		for k, v := range s.pending {
 			if v == nil {
 				c.Delete = append(c.Delete, k)

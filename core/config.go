@@ -63,7 +63,9 @@ type Config struct {
 
 	// AutoSave persists changed sessions when the response starts. When
 	// false, only Session.Save persists, and changes made without it are
-	// dropped. Optional. Default is false.
+	// dropped, never silently: the first time, the Manager logs a warning
+	// that says so, and at Debug level after that. Optional. Default is
+	// false.
 	AutoSave bool
 
 	// ErrorResponse returns the response sent in place of the handler's

@@ -5,7 +5,8 @@ import "errors"
 var (
 	// ErrHeadersWritten is returned when a change needs a new cookie but the
 	// response headers have already been sent, so the cookie can no longer
-	// be delivered. The change is not made (Save, Regenerate) or, for
+	// be delivered. The change is not made (Save); Regenerate and Login
+	// also drop the request's unsaved changes (see Regenerate); for
 	// Destroy, the record is deleted but the browser keeps a dead cookie.
 	ErrHeadersWritten = errors.New("vishnu: response headers already sent; the session cookie cannot be delivered")
 

@@ -22,6 +22,8 @@ type Manager struct {
 
 	cookieAttrs string      // "; Path=/; HttpOnly; Secure; SameSite=Lax", and so on
 	warnedPlain atomic.Bool // the Secure-cookie-over-plain-HTTP warning was logged
+	// warnedUnsaved: the warning that a change was never saved was logged.
+	warnedUnsaved atomic.Bool
 }
 
 // New validates cfg and returns a Manager. Every configuration mistake is

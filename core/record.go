@@ -105,6 +105,10 @@ func internKey(k []byte) string {
 		return fieldTimeout
 	case fieldUser:
 		return fieldUser
+	case fieldLogin:
+		return fieldLogin
+	case fieldRefreshed:
+		return fieldRefreshed
 	}
 	return string(k)
 }

@@ -8,7 +8,6 @@ import (
 	"maps"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -37,19 +36,14 @@ type Session struct {
 	ctx context.Context
 	t   Transport
 
-	mu          sync.Mutex
-	used        atomic.Bool // set once the session is first used; read without mu
-	ended       atomic.Bool // the request is over (Finish): no change can be kept
-	endedLogged bool        // a change after the end was logged
-	loaded      bool
-	loadErr     error
-
-	// The commit window. committing is set when the commit point starts and
-	// closed when it is over: from then on no cookie can be sent, whatever
-	// the Transport says. commitErr is the commit point's result.
-	committing bool
-	closed     bool
-	commitErr  error
+	mu   sync.Mutex
+	life lifecycle // see state.go
+	// loadErr is why the session could not be read (life.read is
+	// readFailed); commitErr is the commit point's result, returned again
+	// by every later Commit (life.window is windowClosed or later).
+	loadErr   error
+	commitErr error
+	logged    logOnce // the messages logged already, each at most once
 	// outLine is the Set-Cookie line the commit point sends: methods called
 	// from any goroutine record it, and only the goroutine that commits
 	// touches the response.
@@ -60,27 +54,32 @@ type Session struct {
 	*state
 }
 
-// state is what a Session knows once it is loaded.
+// state is what a Session knows once it is read.
 type state struct {
-	// The session's identity and expiry as its cookie carries them.
+	// The session's identity and expiry as its cookie carries them. A
+	// new session's token is minted when its record is first written.
 	tok       token
 	id        string // the store's id for tok
-	hasTok    bool   // false for a new session until it is first persisted
+	record    recordState
 	expires   time.Time
 	refreshed time.Time // when expires was last pushed back
-	stale     bool      // the cookie was made with a previous secret or key
 	payload   []byte    // the cookie store's record, as the cookie carries it
-	isNew     bool      // no valid session came with the request
-	stored    bool      // a record exists for tok (for the cookie store: a cookie)
-	hadValid  bool      // the request carried a valid cookie (to expire on Destroy)
+
+	// Two facts of the request, apart from the record's state because
+	// they outlive it: hadValid, that the request carried a valid cookie
+	// (Destroy expires it even when its record was gone already), and
+	// stale, that that cookie was made with a previous secret or key (it
+	// is re-issued; cleared when a new cookie goes out).
+	hadValid bool
+	stale    bool
 
 	// fields is the session as the handler sees it; pending holds the
-	// changes not yet committed, with nil for a deletion. consumed lists
-	// the flashes read, whose deletion is committed even without AutoSave.
+	// changes not yet committed, with nil for a deletion (edits says which
+	// kind). consumed lists the flashes read, whose deletion is committed
+	// even without AutoSave.
 	fields   map[string][]byte
 	pending  map[string][]byte
-	replace  bool
-	dirty    bool // pending holds application changes
+	edits    editState
 	consumed []string
 	// timeout is the session's timeout as the handler sees it;
 	// savedTimeout is the one stored, which governs expiry until saved.
@@ -93,9 +92,16 @@ type state struct {
 	failure error
 
 	createdBuf [binary.MaxVarintLen64]byte // holds a new session's creation time
+}
 
-	lateLogged    bool // an undeliverable change was logged
-	unsavedLogged bool // an unsaved change (AutoSave off) was logged
+// firstLog reports whether the message k is logged for the first time in
+// this request, and notes that it is.
+func (s *Session) firstLog(k logOnce) bool {
+	if s.logged&k != 0 {
+		return false
+	}
+	s.logged |= k
+	return true
 }
 
 func (s *Session) init(m *Manager, ctx context.Context, t Transport) {
@@ -129,11 +135,10 @@ func (s *Session) withChangeable(fn func() error) error {
 // endedLocked returns ErrRequestEnded, logged once, for a change made
 // after the request ended: nothing would ever commit it.
 func (s *Session) endedLocked() error {
-	if !s.ended.Load() {
+	if s.life.window != windowEnded {
 		return nil
 	}
-	if !s.endedLogged {
-		s.endedLogged = true
+	if s.firstLog(loggedEnded) {
 		s.m.cfg.Logger.ErrorContext(s.ctx, "vishnu: session changed after its request ended; change not saved", "err", ErrRequestEnded)
 	}
 	return ErrRequestEnded
@@ -153,11 +158,12 @@ func (s *Session) withLoaded(fn func() error) error {
 }
 
 func (s *Session) loadLocked() error {
-	if s.loaded {
+	switch s.life.read {
+	case readOK:
+		return nil
+	case readFailed:
 		return s.loadErr
 	}
-	s.loaded = true
-	s.used.Store(true)
 	s.state = new(state)
 	now := s.m.cfg.Clock()
 	values := s.t.Cookies(s.m.cfg.Cookie.Name)
@@ -180,29 +186,30 @@ func (s *Session) loadLocked() error {
 		}
 		fields, err := s.loadRecord(&d, id)
 		if errors.Is(err, ErrNotFound) {
-			s.hadValid = true
 			continue
 		}
 		if err != nil {
 			s.loadErr = err
+			s.life.loaded(false)
 			return err
 		}
 		if s.m.expiredNow(fields, d.refreshed, now) {
-			s.hadValid = true
 			if !s.m.inCookie {
 				// Best effort: the store's own expiry removes it otherwise.
 				_ = s.m.cfg.Store.Delete(s.ctx, id)
 			}
 			continue
 		}
-		s.tok, s.id, s.hasTok, s.expires, s.stale = d.token, id, true, d.expires, d.stale
-		s.refreshed = d.refreshed
-		s.payload, s.fields, s.stored, s.hadValid = d.payload, fields, true, true
+		s.tok, s.id, s.expires, s.refreshed, s.stale = d.token, id, d.expires, d.refreshed, d.stale
+		s.payload, s.fields = d.payload, fields
+		s.record.found()
 		s.timeout = s.m.timeoutOf(fields)
 		s.savedTimeout = s.timeout
+		s.life.loaded(true)
 		return nil
 	}
 	s.startNew(now)
+	s.life.loaded(true)
 	return nil
 }
 
@@ -260,10 +267,11 @@ func createdAt(fields map[string][]byte) time.Time {
 // startNew makes s an empty new session. Its token is minted when it is
 // first persisted, so a new session that stays empty costs no randomness.
 func (s *Session) startNew(now time.Time) {
-	s.hasTok, s.stored, s.isNew, s.stale = false, false, true, false
-	s.payload = nil
+	s.tok, s.id, s.payload, s.stale = token{}, "", nil, false
+	s.record.dropped()
 	s.fields = map[string][]byte{fieldCreated: binary.AppendVarint(s.createdBuf[:0:binary.MaxVarintLen64], now.Unix())}
-	s.pending, s.replace, s.dirty, s.consumed = nil, false, false, nil
+	s.pending, s.consumed = nil, nil
+	s.edits.clean()
 	s.timeout, s.savedTimeout = s.m.cfg.Timeout, s.m.cfg.Timeout
 }
 
@@ -275,8 +283,8 @@ func (s *Session) set(key string, raw []byte) {
 	} else {
 		s.fields[key] = raw
 	}
-	s.dirty = true
-	if !s.stored {
+	s.edits.edited()
+	if !s.record.exists() {
 		return
 	}
 	if s.pending == nil {
@@ -389,7 +397,7 @@ func (s *Session) put(key string, value any, flash bool) error {
 // change with the cookie store, would need a cookie. (Without AutoSave the
 // change waits for Save, which reports it.)
 func (s *Session) undeliverableLocked() error {
-	if s.m.cfg.AutoSave && (!s.stored || s.m.inCookie) && s.closed {
+	if s.m.cfg.AutoSave && (!s.record.exists() || s.m.inCookie) && s.life.cookieClosed() {
 		return ErrHeadersWritten
 	}
 	return nil
@@ -412,8 +420,10 @@ func (s *Session) Delete(key string) {
 	}
 }
 
-// Clear removes every key from the session. The session itself (its cookie
-// and timeout) stays; use Destroy to end it.
+// Clear removes every key from the session, and unbinds it from its user
+// (Login): a cleared session is nobody's, and is no longer listed among the
+// user's sessions once saved. The session itself (its cookie and timeout)
+// stays; use Destroy to end it.
 func (s *Session) Clear() {
 	if s == nil {
 		return
@@ -425,12 +435,13 @@ func (s *Session) Clear() {
 	}
 	keep := make(map[string][]byte, 2)
 	for k, v := range s.fields {
-		if !validKey(k) {
+		if !validKey(k) && !userField(k) {
 			keep[k] = v
 		}
 	}
 	// Flashes read stay consumed: their deletion is committed even unsaved.
-	s.fields, s.pending, s.replace, s.dirty = keep, maps.Clone(keep), true, true
+	s.fields, s.pending = keep, maps.Clone(keep)
+	s.edits.cleared()
 }
 
 // Has reports whether the session holds key.
@@ -467,8 +478,8 @@ func (s *Session) IsNew() bool {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_ = s.loadLocked()
-	return s.isNew
+	// A session that could not be read reads as empty, not new.
+	return s.loadLocked() == nil && s.record.isNew()
 }
 
 // Timeout returns the session's timeout: the Config's, or the one set with
@@ -512,13 +523,24 @@ func (s *Session) SetTimeout(d time.Duration) error {
 // be sent, ErrSessionGone when another request destroyed the session, and
 // the store's error when the store fails.
 func (s *Session) Save() error {
-	return s.withChangeable(func() error { return s.commitLocked(true) })
+	return s.withChangeable(func() error { return s.commitLocked(true, false) })
 }
 
 // Regenerate gives the session a new token, keeping its data, and retires
 // the record under the old one: call it when a user logs in, so that a token
 // planted before login is worthless after it (session fixation). It saves the
-// session, as Save does, so call it after the other changes of the login.
+// session, as Save does, so call it after the other changes of the login. A
+// session bound to a user (Login) stays listed among the user's sessions
+// under its new token.
+//
+// Regenerate succeeds whole or not at all. When it fails (the store fails,
+// or the headers are gone: ErrHeadersWritten), the session keeps its old
+// token, and the changes made in this request and not yet saved are
+// dropped: none of them is ever committed under the old token, which is
+// the one a planted cookie holds. The session reads as it was last saved,
+// read again from the store; if the store cannot be read either, the
+// session reports that error for the rest of the request, and the request
+// gets the error response.
 //
 // A logout wins over a login in flight: when the old session is destroyed
 // by another request after Regenerate has started and before the old record
@@ -527,62 +549,176 @@ func (s *Session) Save() error {
 // retired by a Commit that fails if the record is gone, so that no Destroy
 // can slip in unseen; without one, by a Load and a Delete.
 func (s *Session) Regenerate() error {
-	return s.withChangeable(s.regenerateLocked)
+	return s.withChangeable(func() error { return s.regenerateLocked(nil, false) })
 }
 
-func (s *Session) regenerateLocked() error {
-	if s.closed {
+// binding is what binds a session to a user: the user, and the info of
+// its entry in the user's index.
+type binding struct {
+	user string
+	info []byte
+}
+
+// identity is what names a session's record and what its cookie says: what
+// a failed Regenerate puts back.
+type identity struct {
+	tok                token
+	id                 string
+	record             recordState
+	expires, refreshed time.Time
+	stale              bool
+	payload            []byte
+	outLine            string
+}
+
+func (s *Session) identityLocked() identity {
+	return identity{s.tok, s.id, s.record, s.expires, s.refreshed, s.stale, s.payload, s.outLine}
+}
+
+// restoreLocked puts back the identity a failed Regenerate started from.
+func (s *Session) restoreLocked(id identity) {
+	s.tok, s.id, s.record = id.tok, id.id, id.record
+	s.expires, s.refreshed, s.stale, s.payload, s.outLine = id.expires, id.refreshed, id.stale, id.payload, id.outLine
+}
+
+// regenerateLocked is Regenerate, and the heart of Login: to, when not nil,
+// is the binding the new record gets (else it keeps the session's own), and
+// fresh starts the new record from an empty session. The new record is
+// written and listed before the old one is retired, so that the session is
+// never live and unlisted, and its cookie is set only once the whole
+// regeneration has succeeded.
+func (s *Session) regenerateLocked(to *binding, fresh bool) error {
+	if s.life.cookieClosed() {
+		s.dropChangesLocked()
 		return ErrHeadersWritten
 	}
-	if !s.stored {
-		// Never persisted: its token, if any, is known to nobody else.
-		s.hasTok = false
-		return s.commitLocked(true)
+	m := s.m
+	idx, _ := m.cfg.Store.(UserIndex)
+	from := binding{user: s.userLocked(), info: s.fields[fieldLogin]}
+	if to == nil && from.user != "" {
+		to = &from
 	}
-	if !s.m.inCookie {
+	if m.inCookie {
+		idx = nil
+	}
+	old := s.identityLocked()
+	if old.record.exists() && !m.inCookie && !fresh {
 		if err := s.mergeStoredLocked(); err != nil {
 			return err
 		}
 	}
-	// Persisted as a new session: the whole record under a new token.
-	old, oldID := s.tok, s.id
-	s.hasTok, s.stored, s.dirty = false, false, true
-	if err := s.commitLocked(true); err != nil {
-		s.tok, s.id, s.hasTok, s.stored = old, oldID, true, true
+	now := m.cfg.Clock()
+	if fresh {
+		s.startNew(now)
+	}
+	if to != nil {
+		s.fields[fieldUser], s.fields[fieldLogin] = []byte(to.user), to.info
+	}
+	// The whole record, under a new token.
+	if err := s.commitLocked(true, true); err != nil {
+		s.restoreLocked(old)
+		s.dropChangesLocked()
 		return err
 	}
-	if s.m.inCookie {
+	if to != nil && idx != nil {
+		if err := idx.AddUserSession(s.ctx, to.user, s.id, to.info, m.indexExpiry(s.fields, now)); err != nil {
+			s.abandonNewLocked(old, nil, nil)
+			return fmt.Errorf("vishnu: regenerate: list the session: %w", err)
+		}
+	}
+	if !old.record.exists() || m.inCookie {
 		return nil
 	}
-	err := s.retire(oldID)
+	err := s.retire(old.id)
 	if errors.Is(err, ErrNotFound) {
-		// Destroyed meanwhile: the login must not outlive the logout.
-		if err := s.m.cfg.Store.Delete(s.ctx, s.id); err != nil {
-			return fmt.Errorf("vishnu: regenerate: delete the new record of a destroyed session: %w", err)
+		// Destroyed meanwhile: the login must not outlive the logout, and
+		// the browser gets no cookie of the new record, deleted or not.
+		derr := s.deleteNewLocked(to, idx)
+		s.startNew(now)
+		s.outLine = m.cookieLine("", UntilBrowserCloses, time.Time{})
+		if derr != nil {
+			return fmt.Errorf("%w; its new record could not be deleted: %w", ErrSessionGone, derr)
 		}
-		s.startNew(s.m.cfg.Clock())
-		s.outLine = s.m.cookieLine("", UntilBrowserCloses, time.Time{})
 		return ErrSessionGone
 	}
 	if err != nil {
+		s.abandonNewLocked(old, to, idx)
 		return fmt.Errorf("vishnu: regenerate: retire the old record: %w", err)
+	}
+	if from.user != "" && idx != nil {
+		// Best effort: the old record is gone, so its entry is dropped
+		// when the user's sessions are next listed anyway.
+		_ = idx.RemoveUserSession(s.ctx, from.user, old.id)
 	}
 	return nil
 }
 
+// deleteNewLocked deletes the record a failed regeneration wrote, and its
+// index entry once the record is gone (a record that could not be deleted
+// stays listed: a live session is never unlisted).
+func (s *Session) deleteNewLocked(to *binding, idx UserIndex) error {
+	if err := s.m.cfg.Store.Delete(s.ctx, s.id); err != nil {
+		return err
+	}
+	if to != nil && idx != nil {
+		_ = idx.RemoveUserSession(s.ctx, to.user, s.id)
+	}
+	return nil
+}
+
+// abandonNewLocked undoes a regeneration that failed after writing its new
+// record: the record goes (best effort: nobody holds its token), the old
+// identity and cookie come back, and the request's changes are dropped.
+func (s *Session) abandonNewLocked(old identity, to *binding, idx UserIndex) {
+	_ = s.deleteNewLocked(to, idx)
+	s.restoreLocked(old)
+	s.dropChangesLocked()
+}
+
+// dropChangesLocked drops the changes of this request that are not yet
+// committed, and reads the session again as it was last committed: what a
+// failed Regenerate leaves, so that nothing of it is committed under the
+// old token. A store that cannot be read makes the session report its
+// error from then on (the request then gets the error response).
+func (s *Session) dropChangesLocked() {
+	now := s.m.cfg.Clock()
+	if !s.record.exists() {
+		s.startNew(now)
+		return
+	}
+	fields, err := s.loadRecord(&decoded{payload: s.payload}, s.id)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		// Destroyed meanwhile.
+		s.startNew(now)
+		s.outLine = s.m.cookieLine("", UntilBrowserCloses, time.Time{})
+	case err != nil:
+		s.loadErr = err
+		s.life.unreadable()
+	default:
+		s.fields, s.pending, s.consumed = fields, nil, nil
+		s.edits.clean()
+		s.timeout = s.m.timeoutOf(fields)
+		s.savedTimeout = s.timeout
+	}
+}
+
 // retire ends the record under id, returning ErrNotFound when it was gone
-// already. A Commit that may not create finds a destroyed record atomically,
-// and its expiry of now ends the record; the Delete then makes sure of it
-// with a store that keeps records with a past expiry.
+// already. A Commit that may not create finds a destroyed record
+// atomically, and its expiry of now ends the record (a Store never returns
+// an expired record); the Delete that follows only frees it early, so its
+// failure is not the regeneration's. Without a Committer the Delete is
+// what ends the record.
 func (s *Session) retire(id string) error {
 	now := s.m.cfg.Clock()
-	var err error
 	if s.m.committer != nil {
-		err = s.m.committer.Commit(s.ctx, id, &Change{Expires: now})
-	} else {
-		_, err = s.m.cfg.Store.Load(s.ctx, id)
+		if err := s.m.committer.Commit(s.ctx, id, &Change{Expires: now}); err != nil {
+			return err
+		}
+		_ = s.m.cfg.Store.Delete(s.ctx, id)
+		return nil
 	}
-	if err != nil {
+	if _, err := s.m.cfg.Store.Load(s.ctx, id); err != nil {
 		return err
 	}
 	return s.m.cfg.Store.Delete(s.ctx, id)
@@ -593,7 +729,8 @@ func (s *Session) retire(id string) error {
 // keeps what other requests changed meanwhile, and a session destroyed
 // meanwhile stays destroyed (ErrSessionGone). A change committed to the old
 // record after this load and before it is retired is lost with it: the old
-// record is being retired.
+// record is being retired. When the store fails, the request's changes are
+// dropped (see Regenerate).
 func (s *Session) mergeStoredLocked() error {
 	cur, err := s.m.cfg.Store.Load(s.ctx, s.id)
 	if errors.Is(err, ErrNotFound) {
@@ -601,19 +738,20 @@ func (s *Session) mergeStoredLocked() error {
 		s.outLine = s.m.cookieLine("", UntilBrowserCloses, time.Time{})
 		return ErrSessionGone
 	}
+	var fields map[string][]byte
+	if err == nil {
+		c := s.change(true, s.expires)
+		var rec []byte
+		if rec, err = c.Apply(cur); err == nil {
+			fields, err = DecodeRecord(rec)
+		}
+	}
 	if err != nil {
+		s.dropChangesLocked()
 		return fmt.Errorf("vishnu: regenerate: %w", err)
 	}
-	c := s.change(true, s.expires)
-	rec, err := c.Apply(cur)
-	if err != nil {
-		return fmt.Errorf("vishnu: regenerate: %w", err)
-	}
-	fields, err := DecodeRecord(rec)
-	if err != nil {
-		return fmt.Errorf("vishnu: regenerate: %w", err)
-	}
-	s.fields, s.pending, s.replace, s.consumed = fields, nil, false, nil
+	s.fields, s.pending, s.consumed = fields, nil, nil
+	s.edits.clean()
 	s.timeout = s.m.timeoutOf(fields)
 	return nil
 }
@@ -642,7 +780,7 @@ func (s *Session) Destroy() error {
 	if err := s.loadLocked(); err != nil {
 		// The store is down: the logout cannot be recorded, but the
 		// browser drops its cookie all the same.
-		if s.hadValid && !s.closed {
+		if s.hadValid && !s.life.cookieClosed() {
 			s.outLine = s.m.cookieLine("", UntilBrowserCloses, time.Time{})
 		}
 		return err
@@ -652,7 +790,7 @@ func (s *Session) Destroy() error {
 
 func (s *Session) destroyLocked() error {
 	var err error
-	if s.stored && !s.m.inCookie {
+	if s.record.exists() && !s.m.inCookie {
 		if err = s.m.cfg.Store.Delete(s.ctx, s.id); err != nil {
 			err = fmt.Errorf("vishnu: destroy session: %w", err)
 		} else if idx, ok := s.m.cfg.Store.(UserIndex); ok && s.userLocked() != "" {
@@ -663,11 +801,11 @@ func (s *Session) destroyLocked() error {
 	}
 	// The browser may hold a cookie from an earlier request, or this one
 	// may have set one already: either way it must go.
-	expire := s.hadValid || s.stored
+	expire := s.hadValid || s.record.exists()
 	s.startNew(s.m.cfg.Clock())
 	s.failure = err
 	if expire {
-		if s.closed {
+		if s.life.cookieClosed() {
 			return errors.Join(err, ErrHeadersWritten)
 		}
 		s.outLine = s.m.cookieLine("", UntilBrowserCloses, time.Time{})

@@ -19,8 +19,21 @@ import (
 // store keeps no index of sessions per user (see UserIndex).
 var ErrNoUserIndex = errors.New("vishnu: the store keeps no index of sessions per user")
 
-// fieldUser is the record field that binds a session to its user.
-const fieldUser = "\x00user"
+// The record fields that bind a session to its user: the user, and the
+// info of the session's entry in the user's index (its label and login
+// time), which Regenerate lists again under the new token.
+const (
+	fieldUser  = "\x00user"
+	fieldLogin = "\x00login"
+	// fieldRefreshed is when a bound session's cookie was last refreshed
+	// (Unix seconds), so that listing applies the idle timeout in force
+	// now, as loading the session from its cookie does.
+	fieldRefreshed = "\x00refreshed"
+)
+
+// userField reports whether k is one of the fields that bind a session to
+// its user, which Clear drops.
+func userField(k string) bool { return k == fieldUser || k == fieldLogin }
 
 // UserSession is one of a user's sessions, as Manager.UserSessions lists it.
 type UserSession struct {
@@ -43,43 +56,38 @@ type UserSession struct {
 // With a store that is no UserIndex it returns ErrNoUserIndex and changes
 // nothing.
 //
-// A login racing EndUserSessions of the same user either is ended too or
-// is listed afterwards: the new record is written before it is listed, and
-// if it cannot be listed it is deleted.
+// A session bound to another user starts over empty: nothing of the other
+// user's session, nor of this request's changes before Login, is carried
+// into the new one (a shared computer must not hand one user's data to the
+// next). Logging in again as the same user keeps the session's data.
+//
+// A Login that fails leaves no binding anywhere: the session keeps its old
+// token, unbound as it was, and this request's unsaved changes are dropped
+// (as for a failed Regenerate). A login racing EndUserSessions of the same
+// user either is ended too or is listed afterwards: the new record is
+// written before it is listed, and if it cannot be listed it is deleted.
 func (s *Session) Login(user, label string) error {
 	if s == nil {
 		return ErrNoSession
 	}
-	idx, ok := s.m.cfg.Store.(UserIndex)
-	if !ok || s.m.inCookie {
+	if _, ok := s.m.cfg.Store.(UserIndex); !ok || s.m.inCookie {
 		return ErrNoUserIndex
 	}
 	if user == "" {
 		return errors.New("vishnu: Login needs a user")
 	}
 	return s.withChangeable(func() error {
-		if err := s.undeliverableLocked(); err != nil {
-			return err
-		}
 		prev := s.userLocked()
-		s.set(fieldUser, []byte(user))
-		if err := s.regenerateLocked(); err != nil {
-			return err
-		}
-		now := s.m.cfg.Clock()
 		info := EncodeRecord(map[string][]byte{
 			"label": []byte(label),
-			"at":    binary.AppendVarint(nil, now.Unix()),
+			"at":    binary.AppendVarint(nil, s.m.cfg.Clock().Unix()),
 		})
-		if err := idx.AddUserSession(s.ctx, user, s.id, info, s.m.indexExpiry(s.fields, now)); err != nil {
-			// Never live and unlisted: the login fails whole.
-			_ = s.m.cfg.Store.Delete(s.ctx, s.id)
-			s.startNew(now)
-			s.outLine = s.m.cookieLine("", UntilBrowserCloses, time.Time{})
-			return fmt.Errorf("vishnu: login: list the session: %w", err)
+		other := prev != "" && prev != user
+		if err := s.regenerateLocked(&binding{user: user, info: info}, other); err != nil {
+			return err
 		}
-		if prev != "" && prev != user {
-			s.m.cfg.Logger.InfoContext(s.ctx, "vishnu: session bound to another user at login", "was", prev)
+		if other {
+			s.m.cfg.Logger.InfoContext(s.ctx, "vishnu: session of another user replaced by an empty one at login", "was", prev)
 		}
 		return nil
 	})
@@ -109,10 +117,14 @@ func (m *Manager) indexExpiry(fields map[string][]byte, now time.Time) time.Time
 	return now.Add(MaxTimeout)
 }
 
-// UserSessions lists user's active sessions, oldest login first. Entries of
-// sessions that ended (destroyed, expired, ended) are dropped from the
-// index as they are found, so none is ever listed. current, when not nil,
-// is the session of the request, marked Current in the list.
+// UserSessions lists user's active sessions, oldest login first. A session
+// is active as loading it would find it: its record exists, is still bound
+// to user (not cleared, nor logged in as another user since), and is within
+// the idle and absolute timeouts in force now (a timeout lowered since the
+// session was last used applies at once). Entries of sessions that are not
+// are dropped from the index as they are found, so none is ever listed.
+// current, when not nil, is the session of the request, marked Current in
+// the list.
 func (m *Manager) UserSessions(ctx context.Context, user string, current *Session) ([]UserSession, error) {
 	idx, ok := m.cfg.Store.(UserIndex)
 	if !ok || m.inCookie {
@@ -165,7 +177,12 @@ func (m *Manager) boundTo(ctx context.Context, id, user string) (bool, error) {
 	if err != nil {
 		return false, nil
 	}
-	if m.cfg.AbsoluteTimeout > 0 && !m.cfg.Clock().Before(createdAt(fields).Add(m.cfg.AbsoluteTimeout)) {
+	now := m.cfg.Clock()
+	refreshed := now // a record that does not say is not idle
+	if n, size := binary.Varint(fields[fieldRefreshed]); size > 0 {
+		refreshed = time.Unix(n, 0)
+	}
+	if m.expiredNow(fields, refreshed, now) {
 		return false, nil
 	}
 	return string(fields[fieldUser]) == user, nil
@@ -238,7 +255,7 @@ func (s *Session) storeID() string {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.loadLocked() != nil || !s.stored {
+	if s.loadLocked() != nil || !s.record.exists() {
 		return ""
 	}
 	return s.id
