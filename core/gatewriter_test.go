@@ -9,6 +9,7 @@ import (
 	"net/http/httptrace"
 	"net/textproto"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -51,7 +52,9 @@ func gateWriterServer(t *testing.T, m *vishnu.Manager, refused func(*vishnu.Gate
 // commit's error.
 func TestGateWriter(t *testing.T) {
 	cfg, st := testConfig(newClock())
+	var built atomic.Int32 // error responses
 	cfg.ErrorResponse = func(_ context.Context, err error) vishnu.ErrorResponse {
+		built.Add(1)
 		return vishnu.ErrorResponse{Status: 503, Body: []byte("down")}
 	}
 	m := newManager(t, cfg)
@@ -157,6 +160,34 @@ func TestGateWriter(t *testing.T) {
 		resp.Body.Close()
 		if err := <-opErr; err != nil || hints != 1 || string(body) != "body" || resp.Cookies() == nil {
 			t.Fatalf("op = %v, %d early hints, response %d %q %v", err, hints, resp.StatusCode, body, resp.Header)
+		}
+	})
+
+	// Core's middleware sends the error response at the first refused
+	// write, and only then.
+	t.Run("middleware", func(t *testing.T) {
+		errs := make(chan error, 3)
+		base := serve(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_ = vishnu.FromContext(r.Context()).Set("k", "v")
+			for range 2 {
+				_, err := w.Write([]byte("body"))
+				errs <- err
+			}
+			errs <- http.NewResponseController(w).Flush()
+		}))
+		st.down.Store(true)
+		defer st.down.Store(false)
+		before := built.Load()
+		if resp := guardGet(t, c, base); resp.status != 503 || resp.body != "down" {
+			t.Fatalf("store down: %d %q, want the error response", resp.status, resp.body)
+		}
+		for range 3 {
+			if err := <-errs; err == nil {
+				t.Fatal("a write went through after the error response")
+			}
+		}
+		if n := built.Load() - before; n != 1 {
+			t.Fatalf("%d error responses built, want one", n)
 		}
 	})
 }
