@@ -41,8 +41,11 @@ import (
 // An adapter of a framework built on net/http opens the session with
 // OpenHTTP and runs its commit point through a Gate, which holds the
 // commit-once state of the response and builds the error response in place
-// of the handler's. An adapter of any other framework implements Transport
-// and merges the error response's headers into its own with
+// of the handler's. NewWriter gives it the response writer that passes
+// every write through the Gate; the adapter embeds it in its own writer,
+// and says there what a refused write returns and when the error response
+// goes out. An adapter of any other framework implements Transport and
+// merges the error response's headers into its own with
 // ErrorResponse.EachHeader.
 type Adapter struct {
 	m *Manager

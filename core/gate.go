@@ -27,7 +27,8 @@ const (
 // Gate is the commit-once gate of one net/http response: an adapter's
 // response writer calls Commit before anything of the response goes out
 // (WriteHeader, Write, Flush, Hijack, ReadFrom, or the handler's return),
-// and lets the write through only when it returns nil. It remembers the
+// and lets the write through only when it returns nil (GateWriter, from
+// Adapter.NewWriter, is such a writer). It remembers the
 // headers set before the middleware ran, so that Replace can send the
 // error response with them and without the handler's.
 //

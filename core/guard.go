@@ -173,8 +173,8 @@ func (g *Guard) Check(s *Session, target string) (resp ErrorResponse, ok bool) {
 // guard writes the error response.
 func (g *Guard) storeFailed(w http.ResponseWriter, s *Session, err error) {
 	for rw := w; rw != nil; {
-		if sw, ok := rw.(*responseWriter); ok && sw.gate.s == s {
-			sw.commit()
+		if sw, ok := rw.(*GateWriter); ok && sw.s == s {
+			_ = sw.Commit()
 			return
 		}
 		u, ok := rw.(interface{ Unwrap() http.ResponseWriter })

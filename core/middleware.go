@@ -1,10 +1,7 @@
 package vishnu
 
 import (
-	"bufio"
 	"errors"
-	"io"
-	"net"
 	"net/http"
 )
 
@@ -32,101 +29,32 @@ func (m *Manager) Handler(next http.Handler) http.Handler {
 		// never uses its session costs this and the request copy.
 		rq := new(request)
 		rq.open(m, w, r)
-		rq.w = responseWriter{ResponseWriter: w, gate: a.NewGate(&rq.s, w.Header())}
+		rq.w = a.NewWriter(w, &rq.s, replaceNow)
 		next.ServeHTTP(&rq.w, r.WithContext(&rq.ctx))
-		rq.w.finish()
+		rq.finish(a)
 	})
 }
 
 type request struct {
 	httpSession
-	w responseWriter
+	w GateWriter
 }
 
-// responseWriter runs the commit point before the headers go out. It is
-// used by the handler's goroutines as any http.ResponseWriter is: by one
-// at a time.
-type responseWriter struct {
-	http.ResponseWriter
-	gate Gate
-}
-
-var (
-	_ http.Flusher  = (*responseWriter)(nil)
-	_ http.Hijacker = (*responseWriter)(nil)
-	_ io.ReaderFrom = (*responseWriter)(nil)
-)
-
-// commit runs the commit point once, and reports whether the handler's
-// response may go out. When the commit fails, the error response is sent
-// at once in place of the handler's.
-func (w *responseWriter) commit() bool {
-	pending := w.gate.State() == GatePending
-	err := w.gate.Commit()
-	if err != nil && pending {
-		resp := w.gate.Replace(w.ResponseWriter.Header(), false)
-		w.ResponseWriter.WriteHeader(resp.Status)
-		_, _ = w.ResponseWriter.Write(resp.Body)
+// replaceNow is the middleware's answer to a write its gate refuses: the
+// error response goes out at once, in place of the handler's, whose writes
+// then fail.
+func replaceNow(w *GateWriter, _ error) error {
+	if w.State() == GateFailed {
+		w.ReplaceNow()
 	}
-	return err == nil
+	return errResponseReplaced
 }
 
 // finish is the commit point for a handler that wrote nothing, and commits
 // what can still be committed for one that changed the session afterwards.
-func (w *responseWriter) finish() {
-	if w.gate.State() == GatePending {
-		w.commit()
+func (rq *request) finish(a Adapter) {
+	if rq.w.State() == GatePending {
+		_ = rq.w.Commit()
 	}
-	w.gate.s.m.Adapter().Finish(w.gate.s)
+	a.Finish(&rq.s)
 }
-
-func (w *responseWriter) WriteHeader(code int) {
-	// Informational responses (103 Early Hints) precede the real headers.
-	if IsInformational(code) {
-		w.ResponseWriter.WriteHeader(code)
-		return
-	}
-	if w.commit() {
-		w.ResponseWriter.WriteHeader(code)
-	}
-}
-
-func (w *responseWriter) Write(p []byte) (int, error) {
-	if !w.commit() {
-		return 0, errResponseReplaced
-	}
-	return w.ResponseWriter.Write(p)
-}
-
-// Flush implements http.Flusher.
-func (w *responseWriter) Flush() { _ = w.FlushError() }
-
-// FlushError is what http.ResponseController calls to flush.
-func (w *responseWriter) FlushError() error {
-	if !w.commit() {
-		return errResponseReplaced
-	}
-	return http.NewResponseController(w.ResponseWriter).Flush()
-}
-
-// Hijack implements http.Hijacker.
-func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	if !w.commit() {
-		return nil, nil, errResponseReplaced
-	}
-	return http.NewResponseController(w.ResponseWriter).Hijack()
-}
-
-// ReadFrom implements io.ReaderFrom, keeping sendfile and splice.
-func (w *responseWriter) ReadFrom(r io.Reader) (int64, error) {
-	if !w.commit() {
-		return 0, errResponseReplaced
-	}
-	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
-		return rf.ReadFrom(r)
-	}
-	return io.Copy(struct{ io.Writer }{w.ResponseWriter}, r)
-}
-
-// Unwrap lets http.ResponseController reach the server's writer.
-func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

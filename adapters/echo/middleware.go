@@ -1,7 +1,6 @@
 package vishnuecho
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -56,10 +55,8 @@ func MiddlewareWithOptions(m *vishnu.Manager, opts Options) echo.MiddlewareFunc 
 			// out and the copy cost an allocation of its own.)
 			rq := new(request)
 			w := &rq.w
-			*w = writer{ResponseWriter: res.Writer, res: res, a: a}
-			var ctx context.Context
-			w.s, ctx = a.OpenHTTP(w, r)
-			w.gate = a.NewGate(w.s, res.Header())
+			s, ctx := a.OpenHTTP(res.Writer, r)
+			*w = writer{GateWriter: a.NewWriter(res.Writer, s, refused), res: res, a: a, s: s}
 			rq.r = *r.WithContext(ctx)
 			c.SetRequest(&rq.r)
 			res.Writer = w
@@ -86,13 +83,13 @@ type request struct {
 // writing (or with an error for echo to render), sends the error response
 // if the commit failed, and finishes the session.
 func (w *writer) end(c echo.Context, err error, handle func(echo.Context, error) error) error {
-	if w.gate.State() == vishnu.GatePending && !w.hijacked {
-		_ = w.commit()
+	if w.State() == vishnu.GatePending {
+		_ = w.Commit()
 	}
 	// Inner middleware may leave its own writer in place (Gzip does once
 	// it has compressed); from here on, writes go straight below.
 	w.res.Writer = w.ResponseWriter
-	if w.gate.State() == vishnu.GateFailed {
+	if w.State() == vishnu.GateFailed {
 		err = w.replace(c, handle)
 	}
 	w.a.Finish(w.s)
@@ -104,13 +101,13 @@ func (w *writer) end(c echo.Context, err error, handle func(echo.Context, error)
 // rewound and the error response written through echo's Response, or left
 // to handle. The handler's own error, if any, is superseded.
 func (w *writer) replace(c echo.Context, handle func(echo.Context, error) error) error {
-	resp := w.gate.Replace(w.ResponseWriter.Header(), handle != nil)
+	resp := w.Replace(w.ResponseWriter.Header(), handle != nil)
 	// The handler's WriteHeader went through echo's Response, which marked
 	// itself committed although nothing went out.
 	res := w.res
 	res.Committed, res.Status, res.Size = false, http.StatusOK, 0
 	if handle != nil {
-		return handle(c, w.gate.Err())
+		return handle(c, w.Err())
 	}
 	res.WriteHeader(resp.Status)
 	_, _ = res.Write(resp.Body) // the client went away: nothing else to do

@@ -1,7 +1,6 @@
 package vishnuechov5
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/labstack/echo/v5"
@@ -55,10 +54,8 @@ func MiddlewareWithOptions(m *vishnu.Manager, opts Options) echo.MiddlewareFunc 
 			// carries the session in its context.
 			rq := new(request)
 			w := &rq.w
-			*w = writer{ResponseWriter: res.ResponseWriter, res: res, a: a}
-			var ctx context.Context
-			w.s, ctx = a.OpenHTTP(w, c.Request())
-			w.gate = a.NewGate(w.s, res.Header())
+			s, ctx := a.OpenHTTP(res.ResponseWriter, c.Request())
+			*w = writer{GateWriter: a.NewWriter(res.ResponseWriter, s, refused), res: res, a: a, s: s}
 			rq.r = *c.Request().WithContext(ctx)
 			c.SetRequest(&rq.r)
 			res.ResponseWriter = w
@@ -78,13 +75,13 @@ type request struct {
 // writing (or with an error for echo to render), sends the error response
 // if the commit failed, and finishes the session.
 func (w *writer) end(c *echo.Context, err error, handle func(*echo.Context, error) error) error {
-	if w.gate.State() == vishnu.GatePending {
-		_ = w.commit()
+	if w.State() == vishnu.GatePending {
+		_ = w.Commit()
 	}
 	// The gate has done its work: from here on, writes (echo's error
 	// handler's) go straight below.
 	w.res.ResponseWriter = w.ResponseWriter
-	if w.gate.State() == vishnu.GateFailed {
+	if w.State() == vishnu.GateFailed {
 		err = w.replace(c, handle)
 	}
 	w.a.Finish(w.s)
@@ -96,13 +93,13 @@ func (w *writer) end(c *echo.Context, err error, handle func(*echo.Context, erro
 // rewound and the error response written through echo's Response, or left
 // to handle. The handler's own error, if any, is superseded.
 func (w *writer) replace(c *echo.Context, handle func(*echo.Context, error) error) error {
-	resp := w.gate.Replace(w.ResponseWriter.Header(), handle != nil)
+	resp := w.Replace(w.ResponseWriter.Header(), handle != nil)
 	// The handler's WriteHeader went through echo's Response, which marked
 	// itself committed although nothing went out.
 	res := w.res
 	res.Committed, res.Status, res.Size = false, http.StatusOK, 0
 	if handle != nil {
-		return handle(c, w.gate.Err())
+		return handle(c, w.Err())
 	}
 	res.WriteHeader(resp.Status)
 	_, _ = res.Write(resp.Body) // the client went away: nothing else to do
