@@ -13,8 +13,11 @@ import (
 // for development and tests, and fine for a single instance that can lose
 // its sessions on restart. Expired records are removed as the store is used,
 // and the number of records is bounded, so memory stays bounded under load.
-// It commits atomically (Committer) and refreshes expiry without copying
-// data (Toucher).
+// It commits atomically (Committer), refreshes expiry without copying data
+// (Toucher), and keeps an index of sessions per user (UserIndex) that is
+// bounded with it: an entry goes when its session's record goes, the
+// entries number at most MaxEntries, and each holds at most
+// MemoryStoreMaxInfo bytes of info.
 //
 // Its layout keeps the garbage collector's work small however many
 // sessions it holds: the index from id to slot and the expiry heap hold no
@@ -24,23 +27,19 @@ type MemoryStore struct {
 	mu    sync.Mutex
 	index map[memKey]int32 // slot of each id
 	slots []memSlot
-	free  []int32 // slots not in use
-	byExp []int32 // a heap of slots, soonest expiry first
+	free  []int32    // slots not in use
+	byExp expiryHeap // the slots in use
 	max   int
 	now   func() time.Time
-	users map[string]map[string]userEntry // the index of sessions per user
-}
-
-type userEntry struct {
-	info    []byte
-	expires int64
+	users memUsers // the index of sessions per user
 }
 
 // MemoryStoreOptions configures NewMemoryStoreWithOptions.
 type MemoryStoreOptions struct {
-	// MaxEntries bounds the number of records; when it is reached, the
-	// record closest to expiry is dropped to make room. Optional. Default
-	// is 100,000.
+	// MaxEntries bounds the number of records, and apart from them the
+	// number of entries of the index of sessions per user; when it is
+	// reached, the record (or entry) closest to expiry is dropped to make
+	// room. Optional. Default is 100,000.
 	MaxEntries int
 
 	// Clock returns the current time. Optional. Default is time.Now.
@@ -70,10 +69,8 @@ func keyOf(id string) memKey {
 }
 
 type memSlot struct {
-	data    []byte
-	expires int64 // Unix nanoseconds: cheaper to compare than a time.Time
-	heapAt  int32 // position in byExp
-	key     memKey
+	data []byte
+	key  memKey
 }
 
 var (
@@ -100,7 +97,9 @@ func NewMemoryStoreWithOptions(o MemoryStoreOptions) (*MemoryStore, error) {
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}
-	return &MemoryStore{index: make(map[memKey]int32), max: o.MaxEntries, now: o.Clock, users: make(map[string]map[string]userEntry)}, nil
+	s := &MemoryStore{index: make(map[memKey]int32), max: o.MaxEntries, now: o.Clock}
+	s.users.init()
+	return s, nil
 }
 
 // Len returns the number of live records.
@@ -185,65 +184,6 @@ func (s *MemoryStore) Touch(ctx context.Context, id string, expires time.Time) e
 	return nil
 }
 
-// AddUserSession implements UserIndex.
-func (s *MemoryStore) AddUserSession(ctx context.Context, user, id string, info []byte, expires time.Time) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	exp := unixNano(expires)
-	if exp <= unixNano(s.now()) {
-		s.removeUserLocked(user, id)
-		return nil
-	}
-	entries := s.users[user]
-	if entries == nil {
-		entries = make(map[string]userEntry)
-		s.users[user] = entries
-	}
-	entries[id] = userEntry{info: append([]byte(nil), info...), expires: exp}
-	return nil
-}
-
-// RemoveUserSession implements UserIndex.
-func (s *MemoryStore) RemoveUserSession(ctx context.Context, user, id string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.removeUserLocked(user, id)
-	return nil
-}
-
-func (s *MemoryStore) removeUserLocked(user, id string) {
-	delete(s.users[user], id)
-	if len(s.users[user]) == 0 {
-		delete(s.users, user)
-	}
-}
-
-// UserSessions implements UserIndex. Expired entries are dropped as they
-// are met.
-func (s *MemoryStore) UserSessions(ctx context.Context, user string) (map[string][]byte, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := unixNano(s.now())
-	out := make(map[string][]byte, len(s.users[user]))
-	for id, e := range s.users[user] {
-		if e.expires <= now {
-			s.removeUserLocked(user, id)
-			continue
-		}
-		out[id] = e.info
-	}
-	return out, nil
-}
-
 // liveLocked returns the slot of the unexpired record under k.
 func (s *MemoryStore) liveLocked(k memKey) (int32, bool) {
 	s.sweepLocked()
@@ -251,13 +191,15 @@ func (s *MemoryStore) liveLocked(k memKey) (int32, bool) {
 	return i, ok
 }
 
-// sweepLocked drops expired records, soonest first: O(log n) per record
-// dropped and O(1) when none is due.
+// sweepLocked drops expired records and index entries, soonest first:
+// O(log n) for each one dropped and O(1) when none is due. A record that
+// expires at the present nanosecond is expired.
 func (s *MemoryStore) sweepLocked() {
 	now := unixNano(s.now())
-	for len(s.byExp) > 0 && s.slots[s.byExp[0]].expires <= now {
-		s.removeLocked(s.byExp[0])
+	for i, exp, ok := s.byExp.min(); ok && exp <= now; i, exp, ok = s.byExp.min() {
+		s.removeLocked(i)
 	}
+	s.sweepEntriesLocked(now)
 }
 
 func (s *MemoryStore) putLocked(k memKey, data []byte, expires time.Time) {
@@ -271,13 +213,13 @@ func (s *MemoryStore) putLocked(k memKey, data []byte, expires time.Time) {
 		return
 	}
 	if ok {
-		sl := &s.slots[i]
-		sl.data, sl.expires = data, exp
-		s.fixLocked(int(sl.heapAt))
+		s.slots[i].data = data
+		s.byExp.set(i, exp)
 		return
 	}
 	if len(s.index) >= s.max {
-		s.removeLocked(s.byExp[0])
+		first, _, _ := s.byExp.min()
+		s.removeLocked(first)
 	}
 	if n := len(s.free); n > 0 {
 		i, s.free = s.free[n-1], s.free[:n-1]
@@ -285,74 +227,20 @@ func (s *MemoryStore) putLocked(k memKey, data []byte, expires time.Time) {
 		i = int32(len(s.slots))
 		s.slots = append(s.slots, memSlot{})
 	}
-	s.slots[i] = memSlot{data: data, expires: exp, heapAt: int32(len(s.byExp)), key: k}
+	s.slots[i] = memSlot{data: data, key: k}
 	s.index[k] = i
-	s.byExp = append(s.byExp, i)
-	s.upLocked(len(s.byExp) - 1)
+	s.byExp.push(i, exp)
 }
 
+// removeLocked drops the record in slot i, and the index entries of its
+// id: a session whose record is gone has ended.
 func (s *MemoryStore) removeLocked(i int32) {
 	sl := &s.slots[i]
-	at, last := int(sl.heapAt), len(s.byExp)-1
-	if at != last {
-		s.swapLocked(at, last)
-	}
-	s.byExp = s.byExp[:last]
-	if at != last {
-		s.fixLocked(at)
-	}
+	s.byExp.remove(i)
 	delete(s.index, sl.key)
+	s.dropEntriesOfLocked(sl.key)
 	*sl = memSlot{} // let the record go
 	s.free = append(s.free, i)
-}
-
-// The expiry heap, over slot numbers.
-
-func (s *MemoryStore) less(a, b int) bool {
-	return s.slots[s.byExp[a]].expires < s.slots[s.byExp[b]].expires
-}
-
-func (s *MemoryStore) swapLocked(a, b int) {
-	h := s.byExp
-	h[a], h[b] = h[b], h[a]
-	s.slots[h[a]].heapAt, s.slots[h[b]].heapAt = int32(a), int32(b)
-}
-
-func (s *MemoryStore) fixLocked(at int) {
-	if !s.downLocked(at) {
-		s.upLocked(at)
-	}
-}
-
-func (s *MemoryStore) upLocked(at int) {
-	for at > 0 {
-		parent := (at - 1) / 2
-		if !s.less(at, parent) {
-			return
-		}
-		s.swapLocked(at, parent)
-		at = parent
-	}
-}
-
-// downLocked sifts the entry at at down, and reports whether it moved.
-func (s *MemoryStore) downLocked(at int) bool {
-	start, n := at, len(s.byExp)
-	for {
-		child := 2*at + 1
-		if child >= n {
-			break
-		}
-		if r := child + 1; r < n && s.less(r, child) {
-			child = r
-		}
-		if !s.less(child, at) {
-			break
-		}
-		s.swapLocked(at, child)
-		at = child
-	}
-	return at > start
 }
 
 // unixNano is t in Unix nanoseconds, clamped to what an int64 holds (years
