@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"maps"
 	"math"
 	"sync"
 	"time"
@@ -19,16 +20,20 @@ import (
 // entries number at most MaxEntries, and each holds at most
 // MemoryStoreMaxInfo bytes of info.
 //
+// A commit costs what it changes, not the size of the session: a large
+// record is kept as its fields, which a commit changes in place (see
+// memRecord).
+//
 // Its layout keeps the garbage collector's work small however many
 // sessions it holds: the index from id to slot and the expiry heap hold no
 // pointers, so the collector never scans them, and each session costs it
-// one pointer (its record).
+// one pointer (its record). Each id is stored once, in its slot.
 type MemoryStore struct {
 	mu    sync.Mutex
-	index map[memKey]int32 // slot of each id
+	index memTable // the slot of each id
 	slots []memSlot
 	free  []int32    // slots not in use
-	byExp expiryHeap // the slots in use
+	byExp expiryHeap // the slots in use, by expiry (see memSlot.expires)
 	max   int
 	now   func() time.Time
 	users memUsers // the index of sessions per user
@@ -46,8 +51,8 @@ type MemoryStoreOptions struct {
 	Clock func() time.Time
 }
 
-// memKey is an id as a map key without pointers: the id itself when it
-// fits (core's ids are 43 bytes), else its SHA-256.
+// memKey is an id without pointers: the id itself when it fits (core's
+// ids are 43 bytes), else its SHA-256.
 type memKey struct {
 	n uint8 // the id's length, or hashedKey
 	b [47]byte
@@ -68,9 +73,23 @@ func keyOf(id string) memKey {
 	return k
 }
 
+// bytes returns the bytes k holds.
+func (k *memKey) bytes() []byte {
+	if k.n == hashedKey {
+		return k.b[:sha256.Size]
+	}
+	return k.b[:k.n]
+}
+
 type memSlot struct {
-	data []byte
-	key  memKey
+	key memKey
+	rec memRecord
+	// expires is the record's expiry, in Unix nanoseconds (cheaper to
+	// compare than a time.Time). The heap holds it too, or an earlier
+	// time: a later expiry, which is what nearly every write sets, is
+	// moved into the heap only when the heap's earlier one comes due, so
+	// that a write costs no walk down the heap.
+	expires int64
 }
 
 var (
@@ -97,7 +116,7 @@ func NewMemoryStoreWithOptions(o MemoryStoreOptions) (*MemoryStore, error) {
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}
-	s := &MemoryStore{index: make(map[memKey]int32), max: o.MaxEntries, now: o.Clock}
+	s := &MemoryStore{index: newMemTable(), max: o.MaxEntries, now: o.Clock}
 	s.users.init()
 	return s, nil
 }
@@ -107,7 +126,7 @@ func (s *MemoryStore) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sweepLocked()
-	return len(s.index)
+	return s.index.n
 }
 
 // Load implements Store.
@@ -117,11 +136,42 @@ func (s *MemoryStore) Load(ctx context.Context, id string) ([]byte, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	i, ok := s.liveLocked(keyOf(id))
+	k := keyOf(id)
+	i, ok := s.liveLocked(&k)
 	if !ok {
 		return nil, ErrNotFound
 	}
-	return s.slots[i].data, nil // never modified in place: writes replace it
+	return s.slots[i].rec.encoded(), nil
+}
+
+// load is Load for core's sessions: a record kept as fields comes as a
+// copy of them (fields), with nothing to encode and decode; another as its
+// bytes (rec).
+func (s *MemoryStore) load(ctx context.Context, id string) (rec []byte, fields map[string][]byte, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := keyOf(id)
+	i, ok := s.liveLocked(&k)
+	if !ok {
+		return nil, nil, ErrNotFound
+	}
+	r := &s.slots[i].rec
+	if r.fields != nil {
+		return nil, maps.Clone(r.fields), nil
+	}
+	return r.data, nil, nil
+}
+
+// loadStored loads the record of id from st for a session: see load.
+func loadStored(ctx context.Context, st Store, id string) (rec []byte, fields map[string][]byte, err error) {
+	if ms, ok := st.(*MemoryStore); ok {
+		return ms.load(ctx, id)
+	}
+	rec, err = st.Load(ctx, id)
+	return rec, nil, err
 }
 
 // Save implements Store.
@@ -131,7 +181,11 @@ func (s *MemoryStore) Save(ctx context.Context, id string, data []byte, expires 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.putLocked(keyOf(id), append([]byte(nil), data...), expires)
+	k := keyOf(id)
+	i, ok := s.putLocked(&k, expires)
+	if ok {
+		s.slots[i].rec = newMemRecord(append([]byte(nil), data...))
+	}
 	return nil
 }
 
@@ -142,13 +196,15 @@ func (s *MemoryStore) Delete(ctx context.Context, id string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if i, ok := s.index[keyOf(id)]; ok {
-		s.removeLocked(i)
+	k := keyOf(id)
+	if pos, i, ok := s.index.find(&k, s.slots); ok {
+		s.removeLocked(pos, i)
 	}
 	return nil
 }
 
-// Commit implements Committer: the change is applied under the store's lock.
+// Commit implements Committer: the change is applied under the store's
+// lock, to the record in place when it is kept as fields.
 func (s *MemoryStore) Commit(ctx context.Context, id string, c *Change) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -156,15 +212,20 @@ func (s *MemoryStore) Commit(ctx context.Context, id string, c *Change) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := keyOf(id)
-	var cur []byte
-	if i, ok := s.liveLocked(k); ok {
-		cur = s.slots[i].data
+	i, ok := s.liveLocked(&k)
+	if !ok && !c.Create {
+		return ErrNotFound
 	}
-	rec, err := c.Apply(cur)
-	if err != nil {
+	var next memRecord
+	if ok {
+		next = s.slots[i].rec
+	}
+	if err := next.apply(c, ok); err != nil {
 		return err
 	}
-	s.putLocked(k, rec, c.Expires)
+	if i, ok = s.putLocked(&k, c.Expires); ok {
+		s.slots[i].rec = next
+	}
 	return nil
 }
 
@@ -176,18 +237,17 @@ func (s *MemoryStore) Touch(ctx context.Context, id string, expires time.Time) e
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := keyOf(id)
-	i, ok := s.liveLocked(k)
-	if !ok {
+	if _, ok := s.liveLocked(&k); !ok {
 		return ErrNotFound
 	}
-	s.putLocked(k, s.slots[i].data, expires)
+	s.putLocked(&k, expires)
 	return nil
 }
 
 // liveLocked returns the slot of the unexpired record under k.
-func (s *MemoryStore) liveLocked(k memKey) (int32, bool) {
+func (s *MemoryStore) liveLocked(k *memKey) (int32, bool) {
 	s.sweepLocked()
-	i, ok := s.index[k]
+	_, i, ok := s.index.find(k, s.slots)
 	return i, ok
 }
 
@@ -197,29 +257,40 @@ func (s *MemoryStore) liveLocked(k memKey) (int32, bool) {
 func (s *MemoryStore) sweepLocked() {
 	now := unixNano(s.now())
 	for i, exp, ok := s.byExp.min(); ok && exp <= now; i, exp, ok = s.byExp.min() {
-		s.removeLocked(i)
+		if later := s.slots[i].expires; later > now {
+			s.byExp.set(i, later) // refreshed since: not due
+			continue
+		}
+		pos, _, _ := s.index.find(&s.slots[i].key, s.slots)
+		s.removeLocked(pos, i)
 	}
 	s.sweepEntriesLocked(now)
 }
 
-func (s *MemoryStore) putLocked(k memKey, data []byte, expires time.Time) {
+// putLocked sets the expiry of the record under k, making room for it
+// when it is new, and returns its slot, whose record the caller sets. A
+// record given an expiry that has passed is removed instead, and ok is
+// false.
+func (s *MemoryStore) putLocked(k *memKey, expires time.Time) (slot int32, ok bool) {
 	s.sweepLocked()
 	exp := unixNano(expires)
-	i, ok := s.index[k]
+	pos, i, found := s.index.find(k, s.slots)
 	if exp <= unixNano(s.now()) {
-		if ok {
-			s.removeLocked(i)
+		if found {
+			s.removeLocked(pos, i)
 		}
-		return
+		return 0, false
 	}
-	if ok {
-		s.slots[i].data = data
-		s.byExp.set(i, exp)
-		return
+	if found {
+		sl := &s.slots[i]
+		if exp < sl.expires {
+			s.byExp.set(i, exp) // sooner: the heap must know now
+		}
+		sl.expires = exp
+		return i, true
 	}
-	if len(s.index) >= s.max {
-		first, _, _ := s.byExp.min()
-		s.removeLocked(first)
+	if s.index.n >= s.max {
+		s.evictLocked()
 	}
 	if n := len(s.free); n > 0 {
 		i, s.free = s.free[n-1], s.free[:n-1]
@@ -227,17 +298,35 @@ func (s *MemoryStore) putLocked(k memKey, data []byte, expires time.Time) {
 		i = int32(len(s.slots))
 		s.slots = append(s.slots, memSlot{})
 	}
-	s.slots[i] = memSlot{data: data, key: k}
-	s.index[k] = i
+	s.slots[i] = memSlot{key: *k, expires: exp}
+	s.index.insert(k, i)
 	s.byExp.push(i, exp)
+	return i, true
 }
 
-// removeLocked drops the record in slot i, and the index entries of its
-// id: a session whose record is gone has ended.
-func (s *MemoryStore) removeLocked(i int32) {
+// evictLocked drops the record closest to expiry. The heap may hold an
+// earlier expiry than a record's own (see memSlot.expires): such a one is
+// put right, and the next looked at.
+func (s *MemoryStore) evictLocked() {
+	for {
+		i, exp, _ := s.byExp.min()
+		if later := s.slots[i].expires; later != exp {
+			s.byExp.set(i, later)
+			continue
+		}
+		pos, _, _ := s.index.find(&s.slots[i].key, s.slots)
+		s.removeLocked(pos, i)
+		return
+	}
+}
+
+// removeLocked drops the record in slot i, at position pos of the index,
+// and the index entries of its id: a session whose record is gone has
+// ended.
+func (s *MemoryStore) removeLocked(pos int, i int32) {
 	sl := &s.slots[i]
 	s.byExp.remove(i)
-	delete(s.index, sl.key)
+	s.index.removeAt(pos)
 	s.dropEntriesOfLocked(sl.key)
 	*sl = memSlot{} // let the record go
 	s.free = append(s.free, i)

@@ -5,8 +5,11 @@ package vishnu
 // It refers to what it orders by number (a slot), and keeps each one's
 // expiry beside it: comparing two entries reads the heap alone, never the
 // slots, which matters at millions of records, where every slot read is a
-// cache miss. Nothing in it is a pointer, so the garbage collector never
-// scans it.
+// cache miss. It is 4-ary: half the levels of a binary heap, and the
+// children of an entry share a cache line. Nothing in it is a pointer, so
+// the garbage collector never scans it.
+const heapArity = 4
+
 type expiryHeap struct {
 	exp []int64 // exp[i]: the expiry of the entry at heap position i, Unix nanoseconds
 	ref []int32 // ref[i]: the slot at heap position i
@@ -68,7 +71,7 @@ func (h *expiryHeap) fix(i int) {
 
 func (h *expiryHeap) up(i int) {
 	for i > 0 {
-		parent := (i - 1) / 2
+		parent := (i - 1) / heapArity
 		if h.exp[i] >= h.exp[parent] {
 			return
 		}
@@ -81,12 +84,15 @@ func (h *expiryHeap) up(i int) {
 func (h *expiryHeap) down(i int) bool {
 	start, n := i, len(h.ref)
 	for {
-		child := 2*i + 1
-		if child >= n {
+		first := heapArity*i + 1
+		if first >= n {
 			break
 		}
-		if r := child + 1; r < n && h.exp[r] < h.exp[child] {
-			child = r
+		child := first
+		for c := first + 1; c < min(first+heapArity, n); c++ {
+			if h.exp[c] < h.exp[child] {
+				child = c
+			}
 		}
 		if h.exp[child] >= h.exp[i] {
 			break

@@ -12,7 +12,7 @@ import (
 func checkHeap(t *testing.T, h *expiryHeap) {
 	t.Helper()
 	for i := range h.ref {
-		if p := (i - 1) / 2; i > 0 && h.exp[i] < h.exp[p] {
+		if p := (i - 1) / heapArity; i > 0 && h.exp[i] < h.exp[p] {
 			t.Fatalf("entry %d expires at %d, before its parent %d at %d", i, h.exp[i], p, h.exp[p])
 		}
 		if int(h.at[h.ref[i]]) != i {
