@@ -129,7 +129,9 @@ func (s *MemoryStore) Len() int {
 	return s.index.n
 }
 
-// Load implements Store.
+// Load implements Store. A large record, kept as fields, is encoded
+// afresh by each call; a small one is returned as it is held, which is
+// never modified.
 func (s *MemoryStore) Load(ctx context.Context, id string) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
