@@ -68,9 +68,11 @@ func (r *memRecord) apply(c *Change, exists bool) error {
 		delete(r.fields, k)
 	}
 	for _, f := range c.Set {
-		// A copy: the store must not share the caller's memory. The last
-		// value of a name set twice wins, as in Change.Apply.
-		r.fields[f.Key] = append(make([]byte, 0, len(f.Value)), f.Value...)
+		// A copy: the store must not share the caller's memory. Never
+		// nil, which a session takes for a deleted field; appending to an
+		// empty slice spares zeroing memory that is overwritten at once.
+		// The last value of a name set twice wins, as in Change.Apply.
+		r.fields[f.Key] = append([]byte{}, f.Value...)
 	}
 	return nil
 }
