@@ -152,3 +152,40 @@ func TestMemoryStoreEvictsSoonestExpiry(t *testing.T) {
 		}
 	}
 }
+
+// A new expiry, later or sooner, holds from the nanosecond it is set.
+func TestMemoryStoreExpiryMoved(t *testing.T) {
+	ctx := context.Background()
+	rec := vishnu.EncodeRecord(nil)
+	for _, tc := range []struct {
+		name      string
+		moved     time.Duration // the new expiry, from the clock's time; the first is a second
+		after     time.Duration
+		live      bool
+		withTouch bool
+	}{
+		{"later, a nanosecond before it", 2 * time.Second, 2*time.Second - time.Nanosecond, true, true},
+		{"later, at it", 2 * time.Second, 2 * time.Second, false, true},
+		{"later by Save, a nanosecond before it", 2 * time.Second, 2*time.Second - time.Nanosecond, true, false},
+		{"sooner, at it", time.Second / 2, time.Second / 2, false, true},
+		{"sooner by Save, at it", time.Second / 2, time.Second / 2, false, false},
+		{"sooner, a nanosecond before it", time.Second / 2, time.Second/2 - time.Nanosecond, true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newClock()
+			st, _ := vishnu.NewMemoryStoreWithOptions(vishnu.MemoryStoreOptions{Clock: c.Now})
+			st.Save(ctx, "s", rec, c.Now().Add(time.Second))
+			if tc.withTouch {
+				if err := st.Touch(ctx, "s", c.Now().Add(tc.moved)); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				st.Save(ctx, "s", rec, c.Now().Add(tc.moved))
+			}
+			c.Add(tc.after)
+			if _, err := st.Load(ctx, "s"); (err == nil) != tc.live {
+				t.Fatalf("Load: %v, want live %v", err, tc.live)
+			}
+		})
+	}
+}
