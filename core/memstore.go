@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"maps"
 	"math"
 	"sync"
 	"time"
@@ -13,42 +14,45 @@ import (
 // for development and tests, and fine for a single instance that can lose
 // its sessions on restart. Expired records are removed as the store is used,
 // and the number of records is bounded, so memory stays bounded under load.
-// It commits atomically (Committer) and refreshes expiry without copying
-// data (Toucher).
+// It commits atomically (Committer), refreshes expiry without copying data
+// (Toucher), and keeps an index of sessions per user (UserIndex) that is
+// bounded with it: an entry goes when its session's record goes, the
+// entries number at most MaxEntries, and each holds at most
+// MemoryStoreMaxInfo bytes of info.
+//
+// A commit costs what it changes, not the size of the session: a large
+// record is kept as its fields, which a commit changes in place (see
+// memRecord).
 //
 // Its layout keeps the garbage collector's work small however many
 // sessions it holds: the index from id to slot and the expiry heap hold no
 // pointers, so the collector never scans them, and each session costs it
-// one pointer (its record).
+// one pointer (its record). Each id is stored once, in its slot.
 type MemoryStore struct {
 	mu    sync.Mutex
-	index map[memKey]int32 // slot of each id
+	index memTable // the slot of each id
 	slots []memSlot
-	free  []int32 // slots not in use
-	byExp []int32 // a heap of slots, soonest expiry first
+	free  []int32    // slots not in use
+	byExp expiryHeap // the slots in use, by expiry (see memSlot.expires)
 	max   int
 	now   func() time.Time
-	users map[string]map[string]userEntry // the index of sessions per user
-}
-
-type userEntry struct {
-	info    []byte
-	expires int64
+	users memUsers // the index of sessions per user
 }
 
 // MemoryStoreOptions configures NewMemoryStoreWithOptions.
 type MemoryStoreOptions struct {
-	// MaxEntries bounds the number of records; when it is reached, the
-	// record closest to expiry is dropped to make room. Optional. Default
-	// is 100,000.
+	// MaxEntries bounds the number of records, and apart from them the
+	// number of entries of the index of sessions per user; when it is
+	// reached, the record (or entry) closest to expiry is dropped to make
+	// room. Optional. Default is 100,000.
 	MaxEntries int
 
 	// Clock returns the current time. Optional. Default is time.Now.
 	Clock func() time.Time
 }
 
-// memKey is an id as a map key without pointers: the id itself when it
-// fits (core's ids are 43 bytes), else its SHA-256.
+// memKey is an id without pointers: the id itself when it fits (core's
+// ids are 43 bytes), else its SHA-256.
 type memKey struct {
 	n uint8 // the id's length, or hashedKey
 	b [47]byte
@@ -69,11 +73,23 @@ func keyOf(id string) memKey {
 	return k
 }
 
+// bytes returns the bytes k holds.
+func (k *memKey) bytes() []byte {
+	if k.n == hashedKey {
+		return k.b[:sha256.Size]
+	}
+	return k.b[:k.n]
+}
+
 type memSlot struct {
-	data    []byte
-	expires int64 // Unix nanoseconds: cheaper to compare than a time.Time
-	heapAt  int32 // position in byExp
-	key     memKey
+	key memKey
+	rec memRecord
+	// expires is the record's expiry, in Unix nanoseconds (cheaper to
+	// compare than a time.Time). The heap holds it too, or an earlier
+	// time: a later expiry, which is what nearly every write sets, is
+	// moved into the heap only when the heap's earlier one comes due, so
+	// that a write costs no walk down the heap.
+	expires int64
 }
 
 var (
@@ -100,7 +116,9 @@ func NewMemoryStoreWithOptions(o MemoryStoreOptions) (*MemoryStore, error) {
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}
-	return &MemoryStore{index: make(map[memKey]int32), max: o.MaxEntries, now: o.Clock, users: make(map[string]map[string]userEntry)}, nil
+	s := &MemoryStore{index: newMemTable(), max: o.MaxEntries, now: o.Clock}
+	s.users.init()
+	return s, nil
 }
 
 // Len returns the number of live records.
@@ -108,21 +126,54 @@ func (s *MemoryStore) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sweepLocked()
-	return len(s.index)
+	return s.index.n
 }
 
-// Load implements Store.
+// Load implements Store. A large record, kept as fields, is encoded
+// afresh by each call; a small one is returned as it is held, which is
+// never modified.
 func (s *MemoryStore) Load(ctx context.Context, id string) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	i, ok := s.liveLocked(keyOf(id))
+	k := keyOf(id)
+	i, ok := s.liveLocked(&k)
 	if !ok {
 		return nil, ErrNotFound
 	}
-	return s.slots[i].data, nil // never modified in place: writes replace it
+	return s.slots[i].rec.encoded(), nil
+}
+
+// load is Load for core's sessions: a record kept as fields comes as a
+// copy of them (fields), with nothing to encode and decode; another as its
+// bytes (rec).
+func (s *MemoryStore) load(ctx context.Context, id string) (rec []byte, fields map[string][]byte, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := keyOf(id)
+	i, ok := s.liveLocked(&k)
+	if !ok {
+		return nil, nil, ErrNotFound
+	}
+	r := &s.slots[i].rec
+	if r.fields != nil {
+		return nil, maps.Clone(r.fields), nil
+	}
+	return r.data, nil, nil
+}
+
+// loadStored loads the record of id from st for a session: see load.
+func loadStored(ctx context.Context, st Store, id string) (rec []byte, fields map[string][]byte, err error) {
+	if ms, ok := st.(*MemoryStore); ok {
+		return ms.load(ctx, id)
+	}
+	rec, err = st.Load(ctx, id)
+	return rec, nil, err
 }
 
 // Save implements Store.
@@ -132,7 +183,11 @@ func (s *MemoryStore) Save(ctx context.Context, id string, data []byte, expires 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.putLocked(keyOf(id), append([]byte(nil), data...), expires)
+	k := keyOf(id)
+	i, ok := s.putLocked(&k, expires)
+	if ok {
+		s.slots[i].rec = newMemRecord(append([]byte(nil), data...))
+	}
 	return nil
 }
 
@@ -143,13 +198,15 @@ func (s *MemoryStore) Delete(ctx context.Context, id string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if i, ok := s.index[keyOf(id)]; ok {
-		s.removeLocked(i)
+	k := keyOf(id)
+	if pos, i, ok := s.index.find(&k, s.slots); ok {
+		s.removeLocked(pos, i)
 	}
 	return nil
 }
 
-// Commit implements Committer: the change is applied under the store's lock.
+// Commit implements Committer: the change is applied under the store's
+// lock, to the record in place when it is kept as fields.
 func (s *MemoryStore) Commit(ctx context.Context, id string, c *Change) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -157,15 +214,20 @@ func (s *MemoryStore) Commit(ctx context.Context, id string, c *Change) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := keyOf(id)
-	var cur []byte
-	if i, ok := s.liveLocked(k); ok {
-		cur = s.slots[i].data
+	i, ok := s.liveLocked(&k)
+	if !ok && !c.Create {
+		return ErrNotFound
 	}
-	rec, err := c.Apply(cur)
-	if err != nil {
+	var next memRecord
+	if ok {
+		next = s.slots[i].rec
+	}
+	if err := next.apply(c, ok); err != nil {
 		return err
 	}
-	s.putLocked(k, rec, c.Expires)
+	if i, ok = s.putLocked(&k, c.Expires); ok {
+		s.slots[i].rec = next
+	}
 	return nil
 }
 
@@ -177,107 +239,60 @@ func (s *MemoryStore) Touch(ctx context.Context, id string, expires time.Time) e
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := keyOf(id)
-	i, ok := s.liveLocked(k)
-	if !ok {
+	if _, ok := s.liveLocked(&k); !ok {
 		return ErrNotFound
 	}
-	s.putLocked(k, s.slots[i].data, expires)
+	s.putLocked(&k, expires)
 	return nil
-}
-
-// AddUserSession implements UserIndex.
-func (s *MemoryStore) AddUserSession(ctx context.Context, user, id string, info []byte, expires time.Time) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	exp := unixNano(expires)
-	if exp <= unixNano(s.now()) {
-		s.removeUserLocked(user, id)
-		return nil
-	}
-	entries := s.users[user]
-	if entries == nil {
-		entries = make(map[string]userEntry)
-		s.users[user] = entries
-	}
-	entries[id] = userEntry{info: append([]byte(nil), info...), expires: exp}
-	return nil
-}
-
-// RemoveUserSession implements UserIndex.
-func (s *MemoryStore) RemoveUserSession(ctx context.Context, user, id string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.removeUserLocked(user, id)
-	return nil
-}
-
-func (s *MemoryStore) removeUserLocked(user, id string) {
-	delete(s.users[user], id)
-	if len(s.users[user]) == 0 {
-		delete(s.users, user)
-	}
-}
-
-// UserSessions implements UserIndex. Expired entries are dropped as they
-// are met.
-func (s *MemoryStore) UserSessions(ctx context.Context, user string) (map[string][]byte, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := unixNano(s.now())
-	out := make(map[string][]byte, len(s.users[user]))
-	for id, e := range s.users[user] {
-		if e.expires <= now {
-			s.removeUserLocked(user, id)
-			continue
-		}
-		out[id] = e.info
-	}
-	return out, nil
 }
 
 // liveLocked returns the slot of the unexpired record under k.
-func (s *MemoryStore) liveLocked(k memKey) (int32, bool) {
+func (s *MemoryStore) liveLocked(k *memKey) (int32, bool) {
 	s.sweepLocked()
-	i, ok := s.index[k]
+	_, i, ok := s.index.find(k, s.slots)
 	return i, ok
 }
 
-// sweepLocked drops expired records, soonest first: O(log n) per record
-// dropped and O(1) when none is due.
+// sweepLocked drops expired records and index entries, soonest first:
+// O(log n) for each one dropped and O(1) when none is due. A record that
+// expires at the present nanosecond is expired.
 func (s *MemoryStore) sweepLocked() {
 	now := unixNano(s.now())
-	for len(s.byExp) > 0 && s.slots[s.byExp[0]].expires <= now {
-		s.removeLocked(s.byExp[0])
+	for i, exp, ok := s.byExp.min(); ok && exp <= now; i, exp, ok = s.byExp.min() {
+		if later := s.slots[i].expires; later > now {
+			s.byExp.set(i, later) // refreshed since: not due
+			continue
+		}
+		pos, _, _ := s.index.find(&s.slots[i].key, s.slots)
+		s.removeLocked(pos, i)
 	}
+	s.sweepEntriesLocked(now)
 }
 
-func (s *MemoryStore) putLocked(k memKey, data []byte, expires time.Time) {
+// putLocked sets the expiry of the record under k, making room for it
+// when it is new, and returns its slot, whose record the caller sets. A
+// record given an expiry that has passed is removed instead, and ok is
+// false.
+func (s *MemoryStore) putLocked(k *memKey, expires time.Time) (slot int32, ok bool) {
 	s.sweepLocked()
 	exp := unixNano(expires)
-	i, ok := s.index[k]
+	pos, i, found := s.index.find(k, s.slots)
 	if exp <= unixNano(s.now()) {
-		if ok {
-			s.removeLocked(i)
+		if found {
+			s.removeLocked(pos, i)
 		}
-		return
+		return 0, false
 	}
-	if ok {
+	if found {
 		sl := &s.slots[i]
-		sl.data, sl.expires = data, exp
-		s.fixLocked(int(sl.heapAt))
-		return
+		if exp < sl.expires {
+			s.byExp.set(i, exp) // sooner: the heap must know now
+		}
+		sl.expires = exp
+		return i, true
 	}
-	if len(s.index) >= s.max {
-		s.removeLocked(s.byExp[0])
+	if s.index.n >= s.max {
+		s.evictLocked()
 	}
 	if n := len(s.free); n > 0 {
 		i, s.free = s.free[n-1], s.free[:n-1]
@@ -285,74 +300,38 @@ func (s *MemoryStore) putLocked(k memKey, data []byte, expires time.Time) {
 		i = int32(len(s.slots))
 		s.slots = append(s.slots, memSlot{})
 	}
-	s.slots[i] = memSlot{data: data, expires: exp, heapAt: int32(len(s.byExp)), key: k}
-	s.index[k] = i
-	s.byExp = append(s.byExp, i)
-	s.upLocked(len(s.byExp) - 1)
+	s.slots[i] = memSlot{key: *k, expires: exp}
+	s.index.insert(k, i)
+	s.byExp.push(i, exp)
+	return i, true
 }
 
-func (s *MemoryStore) removeLocked(i int32) {
+// evictLocked drops the record closest to expiry. The heap may hold an
+// earlier expiry than a record's own (see memSlot.expires): such a one is
+// put right, and the next looked at.
+func (s *MemoryStore) evictLocked() {
+	for {
+		i, exp, _ := s.byExp.min()
+		if later := s.slots[i].expires; later != exp {
+			s.byExp.set(i, later)
+			continue
+		}
+		pos, _, _ := s.index.find(&s.slots[i].key, s.slots)
+		s.removeLocked(pos, i)
+		return
+	}
+}
+
+// removeLocked drops the record in slot i, at position pos of the index,
+// and the index entries of its id: a session whose record is gone has
+// ended.
+func (s *MemoryStore) removeLocked(pos int, i int32) {
 	sl := &s.slots[i]
-	at, last := int(sl.heapAt), len(s.byExp)-1
-	if at != last {
-		s.swapLocked(at, last)
-	}
-	s.byExp = s.byExp[:last]
-	if at != last {
-		s.fixLocked(at)
-	}
-	delete(s.index, sl.key)
+	s.byExp.remove(i)
+	s.index.removeAt(pos)
+	s.dropEntriesOfLocked(sl.key)
 	*sl = memSlot{} // let the record go
 	s.free = append(s.free, i)
-}
-
-// The expiry heap, over slot numbers.
-
-func (s *MemoryStore) less(a, b int) bool {
-	return s.slots[s.byExp[a]].expires < s.slots[s.byExp[b]].expires
-}
-
-func (s *MemoryStore) swapLocked(a, b int) {
-	h := s.byExp
-	h[a], h[b] = h[b], h[a]
-	s.slots[h[a]].heapAt, s.slots[h[b]].heapAt = int32(a), int32(b)
-}
-
-func (s *MemoryStore) fixLocked(at int) {
-	if !s.downLocked(at) {
-		s.upLocked(at)
-	}
-}
-
-func (s *MemoryStore) upLocked(at int) {
-	for at > 0 {
-		parent := (at - 1) / 2
-		if !s.less(at, parent) {
-			return
-		}
-		s.swapLocked(at, parent)
-		at = parent
-	}
-}
-
-// downLocked sifts the entry at at down, and reports whether it moved.
-func (s *MemoryStore) downLocked(at int) bool {
-	start, n := at, len(s.byExp)
-	for {
-		child := 2*at + 1
-		if child >= n {
-			break
-		}
-		if r := child + 1; r < n && s.less(r, child) {
-			child = r
-		}
-		if !s.less(child, at) {
-			break
-		}
-		s.swapLocked(at, child)
-		at = child
-	}
-	return at > start
 }
 
 // unixNano is t in Unix nanoseconds, clamped to what an int64 holds (years

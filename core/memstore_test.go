@@ -93,3 +93,99 @@ func TestMemoryStoreCommit(t *testing.T) {
 		t.Fatalf("cancelled context: %v", err)
 	}
 }
+
+// A record is live until the nanosecond before its expiry: one that expires
+// at the present nanosecond is gone, from the sweep as from a Save.
+func TestMemoryStoreExpiryBoundary(t *testing.T) {
+	ctx := context.Background()
+	rec := vishnu.EncodeRecord(nil)
+	for _, tc := range []struct {
+		name  string
+		in    time.Duration // the expiry given to Save, from the clock's time
+		after time.Duration // how far the clock moves before Load
+		live  bool
+	}{
+		{"saved to expire now", 0, 0, false},
+		{"saved to expire a nanosecond ago", -time.Nanosecond, 0, false},
+		{"saved to expire in a nanosecond", time.Nanosecond, 0, true},
+		{"expiring at the present nanosecond", time.Second, time.Second, false},
+		{"expired a nanosecond ago", time.Second, time.Second + time.Nanosecond, false},
+		{"expiring in a nanosecond", time.Second, time.Second - time.Nanosecond, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newClock()
+			st, _ := vishnu.NewMemoryStoreWithOptions(vishnu.MemoryStoreOptions{Clock: c.Now})
+			// Another record, that expires first, so that the sweep runs
+			// past one record before it meets this one.
+			st.Save(ctx, "before", rec, c.Now().Add(tc.in/2))
+			st.Save(ctx, "s", rec, c.Now().Add(tc.in))
+			c.Add(tc.after)
+			_, err := st.Load(ctx, "s")
+			if live := err == nil; live != tc.live || (err != nil && !errors.Is(err, vishnu.ErrNotFound)) {
+				t.Fatalf("Load: %v, want live %v", err, tc.live)
+			}
+		})
+	}
+}
+
+// A full store evicts the record closest to expiry, whatever the order the
+// records were saved in.
+func TestMemoryStoreEvictsSoonestExpiry(t *testing.T) {
+	ctx := context.Background()
+	c := newClock()
+	st, _ := vishnu.NewMemoryStoreWithOptions(vishnu.MemoryStoreOptions{MaxEntries: 6, Clock: c.Now})
+	rec := vishnu.EncodeRecord(nil)
+	for _, m := range []int{4, 1, 6, 3, 5, 2} {
+		st.Save(ctx, fmt.Sprint(m), rec, c.Now().Add(time.Duration(m)*time.Minute))
+	}
+	// Touch moves a record in the order: 1 now expires last.
+	if err := st.Touch(ctx, "1", c.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	for i, evicted := range []string{"2", "3", "4", "5", "6", "1"} {
+		st.Save(ctx, fmt.Sprint("new", i), rec, c.Now().Add(2*time.Hour))
+		if _, err := st.Load(ctx, evicted); !errors.Is(err, vishnu.ErrNotFound) {
+			t.Fatalf("new record %d: %s should be evicted first, Load: %v", i, evicted, err)
+		}
+		if st.Len() != 6 {
+			t.Fatalf("Len = %d, want 6", st.Len())
+		}
+	}
+}
+
+// A new expiry, later or sooner, holds from the nanosecond it is set.
+func TestMemoryStoreExpiryMoved(t *testing.T) {
+	ctx := context.Background()
+	rec := vishnu.EncodeRecord(nil)
+	for _, tc := range []struct {
+		name      string
+		moved     time.Duration // the new expiry, from the clock's time; the first is a second
+		after     time.Duration
+		live      bool
+		withTouch bool
+	}{
+		{"later, a nanosecond before it", 2 * time.Second, 2*time.Second - time.Nanosecond, true, true},
+		{"later, at it", 2 * time.Second, 2 * time.Second, false, true},
+		{"later by Save, a nanosecond before it", 2 * time.Second, 2*time.Second - time.Nanosecond, true, false},
+		{"sooner, at it", time.Second / 2, time.Second / 2, false, true},
+		{"sooner by Save, at it", time.Second / 2, time.Second / 2, false, false},
+		{"sooner, a nanosecond before it", time.Second / 2, time.Second/2 - time.Nanosecond, true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newClock()
+			st, _ := vishnu.NewMemoryStoreWithOptions(vishnu.MemoryStoreOptions{Clock: c.Now})
+			st.Save(ctx, "s", rec, c.Now().Add(time.Second))
+			if tc.withTouch {
+				if err := st.Touch(ctx, "s", c.Now().Add(tc.moved)); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				st.Save(ctx, "s", rec, c.Now().Add(tc.moved))
+			}
+			c.Add(tc.after)
+			if _, err := st.Load(ctx, "s"); (err == nil) != tc.live {
+				t.Fatalf("Load: %v, want live %v", err, tc.live)
+			}
+		})
+	}
+}

@@ -221,12 +221,16 @@ func (s *Session) loadRecord(d *decoded, id string) (map[string][]byte, error) {
 	if s.m.inCookie {
 		rec = d.payload
 	} else {
+		var fields map[string][]byte
 		var err error
-		if rec, err = s.m.cfg.Store.Load(s.ctx, id); err != nil {
+		if rec, fields, err = loadStored(s.ctx, s.m.cfg.Store, id); err != nil {
 			if errors.Is(err, ErrNotFound) {
 				return nil, err
 			}
 			return nil, fmt.Errorf("vishnu: load session: %w", err)
+		}
+		if fields != nil {
+			return fields, nil // the memory store's copy: nothing to decode
 		}
 	}
 	fields, err := DecodeRecord(rec)

@@ -119,6 +119,7 @@ func (mw *middleware) session(c *fiber.Ctx) *vishnu.Session {
 	if !r.running {
 		r.sctx.after.Store(true)
 	}
+	r.copyCookies(mw.m.CookieName())
 	r.s = mw.a.Open(&r.sctx, r)
 	if !r.running {
 		// First used after the commit point (by fiber's ErrorHandler, a

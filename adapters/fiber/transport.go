@@ -29,35 +29,50 @@ type request struct {
 
 	sctx storeContext // the context of the session's store calls
 
-	// mu guards ctx's request against the end of the request: a session
-	// first used by a stream writer reads its cookie from another
-	// goroutine, and fasthttp resets the request once the response is out.
+	// The values of the session's cookie, copied out of the request when
+	// the session is made, on the handler's goroutine (see copyCookies).
+	cookieName string
+	cookies    []string
+	cookieBuf  [1]string // room for the usual one value, to save an allocation
+
+	// mu guards ended, which a session first used on another goroutine (a
+	// stream writer's) reads as the request ends.
 	mu    sync.Mutex
 	ended bool
-
-	cookies [1]string // room for the usual one cookie value, to save an allocation
 }
 
 var _ vishnu.Transport = (*request)(nil)
 
-// Cookies returns the values of the request's cookies named name, copied:
-// fasthttp reuses its buffers for the next request on the connection, and
-// the session must never alias them. fasthttp has already removed the
-// quotes around a quoted value, as net/http's transport does too. After the
-// request has ended there are none.
+// copyCookies copies the values of the request's cookies named name out of
+// fasthttp's request, for Cookies. It runs on the handler's goroutine when
+// the session is made, because the session may first be read on another
+// one (the handler may hand it to a goroutine), and fasthttp's request
+// header is not safe to read there: parsing its cookies rewrites its
+// buffers, which races with the handler's own c.Cookies or c.Get. The values
+// are copied (strings) because fasthttp reuses its buffers for the next
+// request on the connection; a request without the cookie allocates
+// nothing. fasthttp has already removed the quotes around a quoted value,
+// as net/http's transport does too.
+func (r *request) copyCookies(name string) {
+	r.cookieName = name
+	r.cookies = r.cookieBuf[:0]
+	r.ctx.Request.Header.VisitAllCookie(func(k, v []byte) {
+		if len(r.cookies) < maxCookieValues && string(k) == name {
+			r.cookies = append(r.cookies, string(v))
+		}
+	})
+}
+
+// Cookies returns the values of the request's cookies named name, as
+// copyCookies found them: the session asks only for its own cookie. After
+// the request has ended there are none, as fasthttp has reset the request.
 func (r *request) Cookies(name string) []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.ended {
+	if r.ended || name != r.cookieName {
 		return nil
 	}
-	values := r.cookies[:0]
-	r.ctx.Request.Header.VisitAllCookie(func(k, v []byte) {
-		if len(values) < maxCookieValues && string(k) == name {
-			values = append(values, string(v))
-		}
-	})
-	return values
+	return r.cookies
 }
 
 // SetCookie sets line as it is, a raw Set-Cookie header: fiber's c.Cookie
