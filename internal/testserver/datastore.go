@@ -37,7 +37,7 @@ func Datastore(t testing.TB) string {
 }
 
 var sharedDatastore = sync.OnceValues(func() (string, error) {
-	dir, err := sharedDir("datastore")
+	dir, err := tempDir("vishnu-datastore-*", nil)
 	if err != nil {
 		return "", err
 	}
@@ -77,7 +77,7 @@ func emulatorCommand() ([]string, error) {
 	}
 	jar := filepath.Join(filepath.Dir(script), "CloudDatastore.jar")
 	if _, err := os.Stat(jar); err != nil {
-		return nil, fmt.Errorf("testserver: the Datastore emulator's CloudDatastore.jar is %w beside %s", errMissing, script)
+		return nil, fmt.Errorf("%w: the Datastore emulator's CloudDatastore.jar, beside %s", ErrNotInstalled, script)
 	}
 	java, err := lookPath("java", "default-jre-headless")
 	if err != nil {
@@ -99,7 +99,7 @@ func emulatorScript() (string, error) {
 			}
 		}
 	}
-	return "", fmt.Errorf("testserver: the Datastore emulator is %w (apt-get install %s, from Google's Cloud SDK apt source)", errMissing, emulatorPackage)
+	return "", fmt.Errorf("%w: the Datastore emulator (apt-get install %s, from Google's Cloud SDK apt source)", ErrNotInstalled, emulatorPackage)
 }
 
 // datastoreProgram runs the emulator in dir (where it writes WEB-INF/).

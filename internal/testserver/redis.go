@@ -39,7 +39,7 @@ func Redis(t testing.TB) string {
 }
 
 var sharedRedis = sync.OnceValues(func() (string, error) {
-	dir, err := sharedDir("redis")
+	dir, err := tempDir("vishnu-redis-*", nil)
 	if err != nil {
 		return "", err
 	}
@@ -73,7 +73,7 @@ func RedisCluster(t testing.TB) []string {
 }
 
 var sharedCluster = sync.OnceValues(func() ([]string, error) {
-	dir, err := sharedDir("redis-cluster")
+	dir, err := tempDir("vishnu-redis-cluster-*", nil)
 	if err != nil {
 		return nil, err
 	}

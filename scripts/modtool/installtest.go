@@ -198,7 +198,7 @@ func userModule(dir, modPath string, env []string, files map[string]string, step
 		cmd := exec.Command(s[0], s[1:]...)
 		cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = dir, env, os.Stdout, os.Stderr
 		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("%s: %w (the go command's error is above)", strings.Join(s, " "), err)
+			return fmt.Errorf("%s: %w (its error is above)", strings.Join(s, " "), err)
 		}
 	}
 	return nil
