@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -26,32 +25,11 @@ const emulatorPackage = "google-cloud-cli-datastore-emulator"
 // test is unavailable (conformance.Unavailable).
 func Datastore(t testing.TB) string {
 	t.Helper()
-	if addr := os.Getenv(DatastoreEmulatorHostEnv); addr != "" {
-		return addr
-	}
-	addr, err := sharedDatastore()
-	if err != nil {
-		require(t, err)
-	}
-	return addr
+	return addrFor(t, DatastoreEmulatorHostEnv, sharedDatastore)
 }
 
-var sharedDatastore = sync.OnceValues(func() (string, error) {
-	dir, err := tempDir("vishnu-datastore-*", nil)
-	if err != nil {
-		return "", err
-	}
-	keep(dir)
-	p, err := datastoreProgram(dir)
-	if err != nil {
-		return "", err
-	}
-	s, err := startProgram(p)
-	if err != nil {
-		return "", err
-	}
-	keep("", s)
-	return s.Addr, nil
+var sharedDatastore = sharedServer("datastore", func(dir string) (program, error) {
+	return datastoreProgram(dir)
 })
 
 // StartDatastore starts an emulator of t's own on a free loopback port,

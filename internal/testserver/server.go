@@ -157,6 +157,45 @@ var shared struct {
 	dirs    []string
 }
 
+// addrFor returns the address that the environment variable env names,
+// else that of the shared server, started on first use; without its
+// program the test is unavailable (conformance.Unavailable).
+func addrFor(t testing.TB, env string, shared func() (string, error)) string {
+	t.Helper()
+	if addr := os.Getenv(env); addr != "" {
+		return addr
+	}
+	addr, err := shared()
+	if err != nil {
+		require(t, err)
+	}
+	return addr
+}
+
+// sharedServer returns the starter of a server shared by the tests of this
+// binary: on first call it runs the program that makeProgram returns for a
+// folder of its own, both kept for Run to stop and remove; later calls
+// return the same address, or the same error.
+func sharedServer(name string, makeProgram func(dir string) (program, error)) func() (string, error) {
+	return sync.OnceValues(func() (string, error) {
+		dir, err := tempDir("vishnu-"+name+"-*", nil)
+		if err != nil {
+			return "", err
+		}
+		keep(dir)
+		p, err := makeProgram(dir)
+		if err != nil {
+			return "", err
+		}
+		s, err := startProgram(p)
+		if err != nil {
+			return "", err
+		}
+		keep("", s)
+		return s.Addr, nil
+	})
+}
+
 // keep records a shared server (and its folder) for Run to stop.
 func keep(dir string, servers ...*Server) {
 	shared.mu.Lock()
