@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -26,32 +25,11 @@ const emulatorPackage = "google-cloud-cli-datastore-emulator"
 // test is unavailable (conformance.Unavailable).
 func Datastore(t testing.TB) string {
 	t.Helper()
-	if addr := os.Getenv(DatastoreEmulatorHostEnv); addr != "" {
-		return addr
-	}
-	addr, err := sharedDatastore()
-	if err != nil {
-		require(t, err)
-	}
-	return addr
+	return addrFor(t, DatastoreEmulatorHostEnv, sharedDatastore)
 }
 
-var sharedDatastore = sync.OnceValues(func() (string, error) {
-	dir, err := sharedDir("datastore")
-	if err != nil {
-		return "", err
-	}
-	keep(dir)
-	p, err := datastoreProgram(dir)
-	if err != nil {
-		return "", err
-	}
-	s, err := startProgram(p)
-	if err != nil {
-		return "", err
-	}
-	keep("", s)
-	return s.Addr, nil
+var sharedDatastore = sharedServer("datastore", func(dir string) (program, error) {
+	return datastoreProgram(dir)
 })
 
 // StartDatastore starts an emulator of t's own on a free loopback port,
@@ -77,7 +55,7 @@ func emulatorCommand() ([]string, error) {
 	}
 	jar := filepath.Join(filepath.Dir(script), "CloudDatastore.jar")
 	if _, err := os.Stat(jar); err != nil {
-		return nil, fmt.Errorf("testserver: the Datastore emulator's CloudDatastore.jar is %w beside %s", errMissing, script)
+		return nil, fmt.Errorf("%w: the Datastore emulator's CloudDatastore.jar, beside %s", ErrNotInstalled, script)
 	}
 	java, err := lookPath("java", "default-jre-headless")
 	if err != nil {
@@ -99,7 +77,7 @@ func emulatorScript() (string, error) {
 			}
 		}
 	}
-	return "", fmt.Errorf("testserver: the Datastore emulator is %w (apt-get install %s, from Google's Cloud SDK apt source)", errMissing, emulatorPackage)
+	return "", fmt.Errorf("%w: the Datastore emulator (apt-get install %s, from Google's Cloud SDK apt source)", ErrNotInstalled, emulatorPackage)
 }
 
 // datastoreProgram runs the emulator in dir (where it writes WEB-INF/).

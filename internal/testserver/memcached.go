@@ -5,11 +5,8 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/user"
-	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -85,16 +82,9 @@ func memcachedProgram() (program, error) {
 		ready: memcachedVersion,
 		wait:  15 * time.Second,
 	}
-	if os.Geteuid() == 0 {
-		// Dropped to before exec rather than with memcached's -u: a process
-		// that changes its user itself loses its parent-death signal.
-		nobody, err := user.Lookup("nobody")
-		if err != nil {
-			return program{}, fmt.Errorf("testserver: memcached runs as nobody when we are root: %w", err)
-		}
-		uid, _ := strconv.ParseUint(nobody.Uid, 10, 32)
-		gid, _ := strconv.ParseUint(nobody.Gid, 10, 32)
-		p.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+	// As nobody when we are root, rather than with memcached's -u (see runAs).
+	if p.cred, err = runAs("nobody"); err != nil {
+		return program{}, err
 	}
 	return p, nil
 }

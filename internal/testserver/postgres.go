@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -47,13 +46,10 @@ func PostgresURL(t testing.TB) (string, error) {
 // temporary directory, listening on a loopback port of its own, with trust
 // authentication for the user postgres.
 type Postgres struct {
-	bin  string // the directory of initdb, postgres and pg_isready
-	as   *account
-	dir  string
-	port int
+	dir string
 
-	mu   sync.Mutex
-	proc *process // nil while stopped
+	mu  sync.Mutex
+	srv *Server // the postmaster, started like every other server
 }
 
 // StartPostgres creates a database cluster (initdb) in a temporary
@@ -70,7 +66,7 @@ func StartPostgres(t testing.TB) (*Postgres, error) {
 	if err != nil {
 		return nil, err
 	}
-	as, err := lookupAccount("postgres")
+	cred, err := runAs("postgres")
 	if err != nil {
 		return nil, err
 	}
@@ -78,13 +74,27 @@ func StartPostgres(t testing.TB) (*Postgres, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := tempDir("vishnu-postgres-*", as)
+	dir, err := tempDir("vishnu-postgres-*", cred)
 	if err != nil {
 		return nil, err
 	}
-	pg := &Postgres{bin: bin, as: as, dir: dir, port: port}
+	data := filepath.Join(dir, "data")
+	pg := &Postgres{dir: dir, srv: newServer(program{
+		name: "PostgreSQL",
+		path: filepath.Join(bin, "postgres"),
+		args: func(port string) []string {
+			return []string{"-D", data, "-p", port,
+				"-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=" + dir,
+				"-c", "fsync=off", "-c", "max_connections=200"}
+		},
+		cred: cred,
+		ready: func(addr string) error {
+			return exec.Command(filepath.Join(bin, "pg_isready"), "-q", "-h", "127.0.0.1", "-p", strconv.Itoa(port), "-U", "postgres", "-t", "1").Run()
+		},
+		wait: 30 * time.Second,
+	}, port)}
 	t.Cleanup(pg.close)
-	if err := run(as, dir, filepath.Join(bin, "initdb"), "--pgdata="+pg.data(), "--username=postgres",
+	if err := run(cred, dir, filepath.Join(bin, "initdb"), "--pgdata="+data, "--username=postgres",
 		"--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"); err != nil {
 		return nil, err
 	}
@@ -116,10 +126,8 @@ func postgresBin() (string, error) {
 	return filepath.Dir(dirs[len(dirs)-1]), nil
 }
 
-func (pg *Postgres) data() string { return filepath.Join(pg.dir, "data") }
-
 // Addr returns the server's host:port.
-func (pg *Postgres) Addr() string { return "127.0.0.1:" + strconv.Itoa(pg.port) }
+func (pg *Postgres) Addr() string { return pg.srv.Addr }
 
 // URL returns a pgx connection URL of the server's database postgres.
 func (pg *Postgres) URL() string {
@@ -132,33 +140,10 @@ func (pg *Postgres) URL() string {
 func (pg *Postgres) Start() error {
 	pg.mu.Lock()
 	defer pg.mu.Unlock()
-	if pg.proc != nil {
+	if pg.srv.cmd != nil {
 		return errors.New("testserver: PostgreSQL is already running")
 	}
-	log, err := os.OpenFile(filepath.Join(pg.dir, "postgres.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		return fmt.Errorf("testserver: %w", err)
-	}
-	defer log.Close() // the child has its own descriptor
-	cmd := command(pg.as, log, filepath.Join(pg.bin, "postgres"), "-D", pg.data(), "-p", strconv.Itoa(pg.port),
-		"-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="+pg.dir,
-		"-c", "fsync=off", "-c", "max_connections=200")
-	proc, err := start(cmd)
-	if err != nil {
-		return fmt.Errorf("testserver: start postgres: %w", err)
-	}
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		ready := exec.Command(filepath.Join(pg.bin, "pg_isready"), "-q", "-h", "127.0.0.1", "-p", strconv.Itoa(pg.port), "-U", "postgres", "-t", "1")
-		if ready.Run() == nil {
-			pg.proc = proc
-			return nil
-		}
-		if !proc.running() || time.Now().After(deadline) {
-			proc.kill()
-			out, _ := os.ReadFile(log.Name())
-			return fmt.Errorf("testserver: PostgreSQL on port %d did not start (within 30 s):\n%s", pg.port, tail(out))
-		}
-	}
+	return pg.srv.run()
 }
 
 // Kill kills the server and its backends (SIGKILL, no chance to say
@@ -167,20 +152,10 @@ func (pg *Postgres) Start() error {
 func (pg *Postgres) Kill() {
 	pg.mu.Lock()
 	defer pg.mu.Unlock()
-	if pg.proc == nil {
-		return
-	}
-	pg.proc.kill()
-	pg.proc = nil
+	pg.srv.Kill()
 }
 
 func (pg *Postgres) close() {
 	pg.Kill()
 	_ = os.RemoveAll(pg.dir)
-}
-
-// tail returns the last lines of a log, enough to say why a server failed.
-func tail(b []byte) string {
-	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	return strings.Join(lines[max(0, len(lines)-20):], "\n")
 }

@@ -7,24 +7,44 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"strconv"
+	"sync"
 	"syscall"
+	"testing"
+
+	"github.com/vishnu-go/vishnu/conformance"
 )
 
 // ErrNotInstalled is wrapped by the error of a starter whose server cannot
 // be found on this machine; tests skip (or fail, in CI) on it.
-var ErrNotInstalled = errors.New("testserver: server not installed")
+var ErrNotInstalled = errors.New("testserver: not installed")
 
-// account is the user a server runs as: nil for the current one. Servers
-// that refuse to run as root (PostgreSQL) run as their own system user
-// when the tests run as root, as they do in CI containers.
-type account struct {
-	uid, gid uint32
+// require reports err, from starting a server, to t: a missing program makes
+// the test unavailable (skipped; failed with CI=true), anything else fails it.
+func require(t testing.TB, err error) {
+	t.Helper()
+	if errors.Is(err, ErrNotInstalled) {
+		conformance.Unavailable(t, "%v", err)
+	}
+	t.Fatal(err)
 }
 
-// lookupAccount returns the account of the system user name, or nil when
-// the tests do not run as root.
-func lookupAccount(name string) (*account, error) {
+// lookPath finds an executable on PATH, or reports it missing with the
+// Debian package that provides it.
+func lookPath(name, pkg string) (string, error) {
+	p, err := exec.LookPath(name)
+	if err != nil {
+		return "", fmt.Errorf("%w: %s (apt-get install %s, or ./scripts/test.sh as root)", ErrNotInstalled, name, pkg)
+	}
+	return p, nil
+}
+
+// runAs returns the credential of the system user name for a server that
+// refuses to run as root (PostgreSQL, memcached), or nil when the tests do
+// not run as root. The user is set before exec rather than by the server
+// itself: a process that changes its user loses its parent-death signal.
+func runAs(name string) (*syscall.Credential, error) {
 	if os.Geteuid() != 0 {
 		return nil, nil
 	}
@@ -37,18 +57,18 @@ func lookupAccount(name string) (*account, error) {
 	if err := errors.Join(err1, err2); err != nil {
 		return nil, fmt.Errorf("testserver: user %q: %w", name, err)
 	}
-	return &account{uint32(uid), uint32(gid)}, nil
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
 }
 
-// tempDir makes a temporary directory that a owns (the test's own
-// t.TempDir sits under a directory only root may enter).
-func tempDir(pattern string, a *account) (string, error) {
+// tempDir makes a temporary directory that cred's user owns (nil: ours);
+// the test's own t.TempDir sits under a directory only root may enter.
+func tempDir(pattern string, cred *syscall.Credential) (string, error) {
 	dir, err := os.MkdirTemp("", pattern)
 	if err != nil {
 		return "", fmt.Errorf("testserver: %w", err)
 	}
-	if a != nil {
-		if err := os.Chown(dir, int(a.uid), int(a.gid)); err != nil {
+	if cred != nil {
+		if err := os.Chown(dir, int(cred.Uid), int(cred.Gid)); err != nil {
 			_ = os.RemoveAll(dir)
 			return "", fmt.Errorf("testserver: %w", err)
 		}
@@ -56,65 +76,51 @@ func tempDir(pattern string, a *account) (string, error) {
 	return dir, nil
 }
 
-// command returns cmd set to run as a, in a process group of its own (so
-// that Kill reaches the server's children too), its output appended to
-// logFile.
-func command(a *account, logFile *os.File, name string, args ...string) *exec.Cmd {
-	cmd := exec.Command(name, args...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if a != nil {
-		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: a.uid, Gid: a.gid}
-	}
-	return cmd
+// spawn starts cmd as cred's user (nil: ours) in a process group of its own,
+// so that a kill reaches whatever it starts, with SIGKILL when the test
+// binary dies without stopping it (a test timeout, a panic), so that no
+// server outlives the tests. It starts cmd from a thread that never exits:
+// Pdeathsig fires when the thread that started the child exits, not the
+// process, so started from any goroutine's thread a server could be killed
+// mid-test when the Go runtime ends that thread.
+func spawn(cmd *exec.Cmd, cred *syscall.Credential) error {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL, Credential: cred}
+	spawnOnce.Do(func() {
+		go func() {
+			runtime.LockOSThread() // never unlocked: the thread lives as long as the binary
+			for req := range spawnReqs {
+				req.done <- req.cmd.Start()
+			}
+		}()
+	})
+	done := make(chan error, 1)
+	spawnReqs <- spawnReq{cmd, done}
+	return <-done
 }
 
-// run runs a command to its end, returning its output with the error.
-func run(a *account, dir, name string, args ...string) error {
-	log, err := os.CreateTemp(dir, filepath.Base(name)+"-*.log")
-	if err != nil {
-		return fmt.Errorf("testserver: %w", err)
+type spawnReq struct {
+	cmd  *exec.Cmd
+	done chan error
+}
+
+var (
+	spawnOnce sync.Once
+	spawnReqs = make(chan spawnReq)
+)
+
+// run runs a command to its end as cred's user, returning its output with
+// the error.
+func run(cred *syscall.Credential, dir, name string, args ...string) error {
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	out := new(outputTail)
+	cmd.Stdout, cmd.Stderr = out, out
+	err := spawn(cmd, cred)
+	if err == nil {
+		err = cmd.Wait()
 	}
-	defer log.Close()
-	if err := command(a, log, name, args...).Run(); err != nil {
-		out, _ := os.ReadFile(log.Name())
+	if err != nil {
 		return fmt.Errorf("testserver: %s: %w\n%s", filepath.Base(name), err, out)
 	}
 	return nil
-}
-
-// process is a server running in the background.
-type process struct {
-	cmd    *exec.Cmd
-	exited chan struct{} // closed once it has exited
-}
-
-// start starts cmd and watches for its exit.
-func start(cmd *exec.Cmd) (*process, error) {
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	p := &process{cmd: cmd, exited: make(chan struct{})}
-	go func() {
-		_ = cmd.Wait()
-		close(p.exited)
-	}()
-	return p, nil
-}
-
-// running reports whether the process has not exited.
-func (p *process) running() bool {
-	select {
-	case <-p.exited:
-		return false
-	default:
-		return true
-	}
-}
-
-// kill kills the process group with SIGKILL, no chance to clean up, as a
-// crash or an OOM kill would, and waits for the process to exit.
-func (p *process) kill() {
-	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-	<-p.exited
 }

@@ -28,32 +28,11 @@ const (
 // Run. Without redis-server the test is unavailable (conformance.Unavailable).
 func Redis(t testing.TB) string {
 	t.Helper()
-	if addr := os.Getenv(RedisAddrEnv); addr != "" {
-		return addr
-	}
-	addr, err := sharedRedis()
-	if err != nil {
-		require(t, err)
-	}
-	return addr
+	return addrFor(t, RedisAddrEnv, sharedRedis)
 }
 
-var sharedRedis = sync.OnceValues(func() (string, error) {
-	dir, err := sharedDir("redis")
-	if err != nil {
-		return "", err
-	}
-	keep(dir)
-	p, err := redisProgram(dir, "--save", "", "--appendonly", "no")
-	if err != nil {
-		return "", err
-	}
-	s, err := startProgram(p)
-	if err != nil {
-		return "", err
-	}
-	keep("", s)
-	return s.Addr, nil
+var sharedRedis = sharedServer("redis", func(dir string) (program, error) {
+	return redisProgram(dir, "--save", "", "--appendonly", "no")
 })
 
 // RedisCluster returns the addresses of the three masters of a Redis
@@ -73,7 +52,7 @@ func RedisCluster(t testing.TB) []string {
 }
 
 var sharedCluster = sync.OnceValues(func() ([]string, error) {
-	dir, err := sharedDir("redis-cluster")
+	dir, err := tempDir("vishnu-redis-cluster-*", nil)
 	if err != nil {
 		return nil, err
 	}

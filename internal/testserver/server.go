@@ -3,17 +3,13 @@ package testserver
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
-	"runtime"
 	"strconv"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/vishnu-go/vishnu/conformance"
 )
 
 // A Server is a server process on a loopback port. The ones a test starts
@@ -42,30 +38,6 @@ type program struct {
 	bus   func(port int) (int, bool) // a second port it binds, if any (Redis Cluster's bus)
 }
 
-// errMissing marks a program that is not installed: the test is then
-// unavailable (conformance.Unavailable) rather than failed.
-var errMissing = errors.New("not installed")
-
-// require reports err, from starting a server, to t: a missing program makes
-// the test unavailable (skipped; failed with CI=true), anything else fails it.
-func require(t testing.TB, err error) {
-	t.Helper()
-	if errors.Is(err, errMissing) {
-		conformance.Unavailable(t, "%v", err)
-	}
-	t.Fatal(err)
-}
-
-// lookPath finds an executable on PATH, or reports it missing with the
-// Debian package that provides it.
-func lookPath(name, pkg string) (string, error) {
-	p, err := exec.LookPath(name)
-	if err != nil {
-		return "", fmt.Errorf("testserver: %s is %w (apt-get install %s, or ./scripts/test.sh as root)", name, errMissing, pkg)
-	}
-	return p, nil
-}
-
 // startTest starts a server for t, stopped when t ends.
 func startTest(t testing.TB, p program) *Server {
 	t.Helper()
@@ -87,7 +59,7 @@ func startProgram(p program) (*Server, error) {
 		if port, err = listenFree(p.bus); err != nil {
 			return nil, err
 		}
-		s := &Server{Addr: "127.0.0.1:" + strconv.Itoa(port), p: p, port: strconv.Itoa(port)}
+		s := newServer(p, port)
 		if err = s.run(); err == nil {
 			return s, nil
 		}
@@ -99,6 +71,11 @@ func startProgram(p program) (*Server, error) {
 }
 
 var errExited = errors.New("exited")
+
+// newServer returns a stopped server that runs p on port.
+func newServer(p program, port int) *Server {
+	return &Server{Addr: "127.0.0.1:" + strconv.Itoa(port), p: p, port: strconv.Itoa(port)}
+}
 
 // Restart starts the server again on the same address, after Kill, and
 // waits until it serves; it fails t if it does not.
@@ -115,11 +92,7 @@ func (s *Server) run() error {
 	cmd.Dir = s.p.dir
 	s.out = new(outputTail)
 	cmd.Stdout, cmd.Stderr = s.out, s.out
-	// A process group of its own, so that a kill reaches whatever the server
-	// starts; and SIGKILL when the test binary dies without stopping it (a
-	// test timeout, a panic), so that no server outlives the tests.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL, Credential: s.p.cred}
-	if err := spawn(cmd); err != nil {
+	if err := spawn(cmd, s.p.cred); err != nil {
 		return fmt.Errorf("testserver: start %s: %w", s.p.name, err)
 	}
 	s.cmd = cmd
@@ -184,6 +157,45 @@ var shared struct {
 	dirs    []string
 }
 
+// addrFor returns the address that the environment variable env names,
+// else that of the shared server, started on first use; without its
+// program the test is unavailable (conformance.Unavailable).
+func addrFor(t testing.TB, env string, shared func() (string, error)) string {
+	t.Helper()
+	if addr := os.Getenv(env); addr != "" {
+		return addr
+	}
+	addr, err := shared()
+	if err != nil {
+		require(t, err)
+	}
+	return addr
+}
+
+// sharedServer returns the starter of a server shared by the tests of this
+// binary: on first call it runs the program that makeProgram returns for a
+// folder of its own, both kept for Run to stop and remove; later calls
+// return the same address, or the same error.
+func sharedServer(name string, makeProgram func(dir string) (program, error)) func() (string, error) {
+	return sync.OnceValues(func() (string, error) {
+		dir, err := tempDir("vishnu-"+name+"-*", nil)
+		if err != nil {
+			return "", err
+		}
+		keep(dir)
+		p, err := makeProgram(dir)
+		if err != nil {
+			return "", err
+		}
+		s, err := startProgram(p)
+		if err != nil {
+			return "", err
+		}
+		keep("", s)
+		return s.Addr, nil
+	})
+}
+
 // keep records a shared server (and its folder) for Run to stop.
 func keep(dir string, servers ...*Server) {
 	shared.mu.Lock()
@@ -215,72 +227,6 @@ func Run(m *testing.M) int {
 	shared.servers, shared.dirs = nil, nil
 	return code
 }
-
-// sharedDir makes the folder of a shared server.
-func sharedDir(name string) (string, error) {
-	d, err := os.MkdirTemp("", "vishnu-"+name+"-")
-	if err != nil {
-		return "", fmt.Errorf("testserver: %w", err)
-	}
-	return d, nil
-}
-
-// listenFree returns a loopback port that nothing listens on (until
-// someone else takes it: start then tries another). With bus, the port it
-// maps to must be free too.
-func listenFree(bus func(port int) (int, bool)) (int, error) {
-	for range 50 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return 0, fmt.Errorf("testserver: no free loopback port: %w", err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		if bus == nil {
-			_ = l.Close()
-			return port, nil
-		}
-		ok := false
-		if second, valid := bus(port); valid {
-			if l2, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(second)); err == nil {
-				_ = l2.Close()
-				ok = true
-			}
-		}
-		_ = l.Close()
-		if ok {
-			return port, nil
-		}
-	}
-	return 0, errors.New("testserver: no free pair of loopback ports")
-}
-
-// spawn starts cmd from a thread that never exits. Pdeathsig fires when the
-// thread that started the child exits, not the process: started from any
-// goroutine's thread, a server could be killed mid-test when the Go runtime
-// ends that thread.
-func spawn(cmd *exec.Cmd) error {
-	spawnOnce.Do(func() {
-		go func() {
-			runtime.LockOSThread() // never unlocked: the thread lives as long as the binary
-			for req := range spawnReqs {
-				req.done <- req.cmd.Start()
-			}
-		}()
-	})
-	done := make(chan error, 1)
-	spawnReqs <- spawnReq{cmd, done}
-	return <-done
-}
-
-type spawnReq struct {
-	cmd  *exec.Cmd
-	done chan error
-}
-
-var (
-	spawnOnce sync.Once
-	spawnReqs = make(chan spawnReq)
-)
 
 // outputTail keeps the last 16 KiB written to it.
 type outputTail struct {

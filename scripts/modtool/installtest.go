@@ -19,14 +19,27 @@ import (
 //go:embed testdata/install
 var userCode embed.FS
 
-// chosen are the library modules the install test's app gets.
-var chosen = []string{"adapters/gin", "stores/redis"}
+// A userApp is one of the install test's apps: the folder of its code under
+// testdata/install and the library modules it gets, one go get each.
+type userApp struct {
+	name    string
+	modules []string
+}
+
+// apps are the install test's apps. Each must get nothing of the adapters,
+// stores and frameworks it did not choose.
+var apps = []userApp{
+	{"app", []string{"adapters/gin", "stores/redis"}},
+	{"echov5", []string{"adapters/echov5"}},
+	{"postgres", []string{"stores/postgres"}},
+}
 
 // frameworks are the third-party modules that come with an adapter or a
 // store, which the app must not get when it did not choose that module.
 var frameworks = map[string][]string{
 	"adapters/gin":     {"github.com/gin-gonic/gin"},
-	"adapters/echo":    {"github.com/labstack/echo"},
+	"adapters/echo":    {"github.com/labstack/echo/v4"},
+	"adapters/echov5":  {"github.com/labstack/echo/v5"},
 	"adapters/chi":     {"github.com/go-chi/chi"},
 	"adapters/fiber":   {"github.com/gofiber/fiber", "github.com/valyala/fasthttp"},
 	"stores/redis":     {"github.com/redis/go-redis"},
@@ -36,18 +49,22 @@ var frameworks = map[string][]string{
 }
 
 // installTest installs the library modules of the working tree the way a
-// user gets them, from a module proxy, never through go.work or the replace
-// lines (which the go command ignores in a dependency):
+// user gets them, never through go.work or the replace lines of the
+// repository's own go.mod files (which the go command ignores in a
+// dependency):
 //
-//  1. publishes them at the version their siblings require into a temporary
-//     file:// module proxy;
-//  2. installs each library alone in a scratch module (go get, go mod tidy
+//  1. follows the README's pre-release recipe verbatim (see recipe.go): a
+//     gin + Redis app, and a custom store whose test calls
+//     conformance.TestStore, on a clone of the repository;
+//  2. publishes the modules at the version their siblings require into a
+//     temporary file:// module proxy;
+//  3. installs each library alone in a scratch module (go get, go mod tidy
 //     of a file importing it): a sibling required at a version that was
 //     never published shows only there;
-//  3. in a scratch module, gets adapters/gin and stores/redis one at a time,
-//     as a user types them, builds and vets the app, and checks with go list
-//     -m all that no other adapter, store or framework came along;
-//  4. in a second one, a custom store whose test calls conformance.TestStore:
+//  4. builds and vets each app of apps on modules it gets one at a time, as
+//     a user types them, and checks with go list -m all that no other
+//     adapter, store or framework came along;
+//  5. the custom store again, on core and conformance from the proxy:
 //     go get, go mod tidy, go vet, go test.
 //
 // Third-party modules come from this machine's module cache when it has
@@ -63,6 +80,8 @@ func installTest(r *repo, keep bool) error {
 	} else {
 		defer removeAll(scratch)
 	}
+	var failed []string
+	failed = append(failed, followRecipe(r, filepath.Join(scratch, "recipe"))...)
 	version, err := releaseVersion(r)
 	if err != nil {
 		return err
@@ -71,11 +90,10 @@ func installTest(r *repo, keep bool) error {
 	if err := publish(r, proxy, version); err != nil {
 		return err
 	}
-	env, err := userEnv(scratch, proxy)
+	env, err := userEnv(filepath.Join(scratch, "modcache"), proxy)
 	if err != nil {
 		return err
 	}
-	var failed []string
 	for _, m := range r.modules {
 		if !m.library {
 			continue
@@ -87,10 +105,12 @@ func installTest(r *repo, keep bool) error {
 			failed = append(failed, m.dir+" alone")
 		}
 	}
-	fmt.Printf("install-test: app: %s at %s\n", strings.Join(chosen, " and "), version)
-	if err := app(r, filepath.Join(scratch, "app"), env, version); err != nil {
-		fmt.Println("install-test: FAIL: app:", err)
-		failed = append(failed, "app")
+	for _, a := range apps {
+		fmt.Printf("install-test: %s: %s at %s\n", a.name, strings.Join(a.modules, " and "), version)
+		if err := a.build(r, filepath.Join(scratch, a.name), env, version); err != nil {
+			fmt.Printf("install-test: FAIL: %s: %v\n", a.name, err)
+			failed = append(failed, a.name)
+		}
 	}
 	fmt.Printf("install-test: custom store: core and conformance at %s\n", version)
 	if err := userModule(filepath.Join(scratch, "mystore"), "example.com/mystore", env, files("mystore"),
@@ -105,24 +125,24 @@ func installTest(r *repo, keep bool) error {
 	if len(failed) > 0 {
 		return fmt.Errorf("install test: %s failed", strings.Join(failed, ", "))
 	}
-	fmt.Printf("install-test: ok: installed from the proxy as a user would, at %s\n", version)
+	fmt.Printf("install-test: ok: the README's recipe, and installed from the proxy as a user would, at %s\n", version)
 	return nil
 }
 
-// app builds the user's app on the chosen modules and checks its module graph.
-func app(r *repo, dir string, env []string, version string) error {
+// build builds the app on its modules and checks its module graph.
+func (a userApp) build(r *repo, dir string, env []string, version string) error {
 	steps := [][]string{}
 	// One go get per module: getting two at once would let the second mend
 	// a bad requirement of the first.
-	for _, c := range chosen {
-		steps = append(steps, []string{"go", "get", ourPath(c) + "@" + version})
+	for _, m := range a.modules {
+		steps = append(steps, []string{"go", "get", ourPath(m) + "@" + version})
 	}
 	steps = append(steps, []string{"go", "mod", "tidy"},
 		// -trimpath: packages compiled from this run's module cache (a new
 		// folder each time) are then found in the build cache next run.
 		[]string{"go", "build", "-trimpath", "-o", os.DevNull, "."},
 		[]string{"go", "vet", "."})
-	if err := userModule(dir, "example.com/app", env, files("app"), steps...); err != nil {
+	if err := userModule(dir, "example.com/"+a.name, env, files(a.name), steps...); err != nil {
 		return err
 	}
 	cmd := exec.Command("go", "list", "-m", "all")
@@ -132,16 +152,16 @@ func app(r *repo, dir string, env []string, version string) error {
 		return fmt.Errorf("go list -m all: %w", err)
 	}
 	graph := strings.Fields(string(out))
-	if found := unwanted(r, graph); len(found) > 0 {
+	if found := unwanted(r, a.modules, graph); len(found) > 0 {
 		return fmt.Errorf("the module graph holds what the app did not ask for: %s", strings.Join(found, " "))
 	}
-	fmt.Printf("install-test: app: go list -m all has %d modules, no other adapter, store or framework\n", strings.Count(string(out), "\n"))
+	fmt.Printf("install-test: %s: go list -m all has %d modules, no other adapter, store or framework\n", a.name, strings.Count(string(out), "\n"))
 	return nil
 }
 
 // unwanted returns the modules of graph (module paths, versions mixed in)
-// that belong to an adapter or store the app did not choose.
-func unwanted(r *repo, graph []string) []string {
+// that belong to an adapter or store other than the chosen ones.
+func unwanted(r *repo, chosen, graph []string) []string {
 	var bad []string
 	for _, m := range r.modules {
 		if slices.Contains(chosen, m.dir) || !(strings.HasPrefix(m.dir, "adapters/") || strings.HasPrefix(m.dir, "stores/")) {
@@ -178,7 +198,7 @@ func userModule(dir, modPath string, env []string, files map[string]string, step
 		cmd := exec.Command(s[0], s[1:]...)
 		cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = dir, env, os.Stdout, os.Stderr
 		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("%s: %w (the go command's error is above)", strings.Join(s, " "), err)
+			return fmt.Errorf("%s: %w (its error is above)", strings.Join(s, " "), err)
 		}
 	}
 	return nil
@@ -202,9 +222,10 @@ func ourPath(dir string) string { return ourPrefix + dir }
 const ourPrefix = "github.com/vishnu-go/vishnu/"
 
 // userEnv is a user's environment: nothing of the repository's workspace,
-// a module cache of its own, our modules from the proxy and everything
-// else as usual, from this machine's module cache first.
-func userEnv(scratch, proxy string) ([]string, error) {
+// the module cache cache of its own, our modules from proxy (none when
+// proxy is "") and everything else as usual, from this machine's module
+// cache first.
+func userEnv(cache, proxy string) ([]string, error) {
 	out, err := exec.Command("go", "env", "GOMODCACHE", "GOPROXY").Output()
 	if err != nil {
 		return nil, fmt.Errorf("go env: %w", err)
@@ -214,17 +235,20 @@ func userEnv(scratch, proxy string) ([]string, error) {
 		return nil, fmt.Errorf("go env GOMODCACHE GOPROXY: %q", out)
 	}
 	mainCache, upstream := lines[0], lines[1]
-	cache := filepath.Join(scratch, "modcache")
 	// The checksum database's answers this machine has verified already,
 	// so that each third-party module is not looked up again; anything
 	// else is still checked against the database.
 	if err := os.CopyFS(filepath.Join(cache, "cache", "download", "sumdb"), os.DirFS(filepath.Join(mainCache, "cache", "download", "sumdb"))); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
+	proxies := "file://" + filepath.Join(mainCache, "cache", "download") + "," + upstream
+	if proxy != "" {
+		proxies = "file://" + proxy + "," + proxies
+	}
 	return append(os.Environ(),
 		"GOWORK=off", "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local",
 		"GOMODCACHE="+cache,
-		"GOPROXY=file://"+proxy+",file://"+filepath.Join(mainCache, "cache", "download")+","+upstream,
+		"GOPROXY="+proxies,
 		"GONOSUMDB="+strings.TrimSuffix(ourPrefix, "/"), "GOPRIVATE=", "GONOPROXY="), nil
 }
 

@@ -11,9 +11,10 @@
 //	                     DIR as a module proxy (GOPROXY=file://DIR), at the
 //	                     version their siblings require (or V)
 //	modtool install-test [-keep]
-//	                     installs the library modules from such a proxy as a
-//	                     user would, and builds and tests a user's app and
-//	                     custom store on them (-keep keeps its scratch folder)
+//	                     follows the README's pre-release recipe verbatim,
+//	                     then installs the library modules from such a proxy
+//	                     as a user would, and builds and tests users' apps and
+//	                     a custom store on them (-keep keeps its scratch folder)
 //
 // Library modules are the ones users install: core, conformance, stores/* and
 // adapters/*. Support modules (internal) are published because libraries

@@ -155,28 +155,37 @@ func TestPublishWritesAProxy(t *testing.T) {
 
 func TestUnwantedNamesOtherAdaptersStoresAndFrameworks(t *testing.T) {
 	r, err := loadRepo(writeRepo(t, map[string][]string{
-		"core": nil, "adapters/gin": {"core"}, "adapters/echo": {"core"}, "stores/redis": {"core"},
-		"stores/memcache": {"core"}, "examples": {"core"},
+		"core": nil, "adapters/gin": {"core"}, "adapters/echo": {"core"}, "adapters/echov5": {"core"},
+		"stores/redis": {"core"}, "stores/memcache": {"core"}, "examples": {"core"},
 	}, "v0.1.0"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	chosen := []string{"adapters/gin", "stores/redis"}
 	graph := strings.Fields(`example.com/app
 		github.com/gin-gonic/gin v1.0.0 github.com/redis/go-redis/v9 v9.0.0
 		github.com/vishnu-go/vishnu/core v0.1.0 github.com/vishnu-go/vishnu/adapters/gin v0.1.0
 		github.com/vishnu-go/vishnu/stores/redis v0.1.0 github.com/vishnu-go/vishnu/examples v0.1.0`)
-	if bad := unwanted(r, graph); len(bad) != 0 {
+	if bad := unwanted(r, chosen, graph); len(bad) != 0 {
 		t.Fatalf("unwanted(%v) = %v, want none: only chosen modules and applications", graph, bad)
 	}
-	graph = append(graph, "github.com/labstack/echo/v4", "github.com/vishnu-go/vishnu/stores/memcache", "github.com/bradfitz/gomemcache")
-	want := []string{"github.com/labstack/echo/v4", "github.com/vishnu-go/vishnu/stores/memcache", "github.com/bradfitz/gomemcache"}
-	if bad := unwanted(r, graph); !slices.Equal(slices.Sorted(slices.Values(bad)), slices.Sorted(slices.Values(want))) {
+	graph = append(graph, "github.com/labstack/echo/v4", "github.com/labstack/echo/v5", "github.com/vishnu-go/vishnu/stores/memcache", "github.com/bradfitz/gomemcache")
+	want := []string{"github.com/labstack/echo/v4", "github.com/labstack/echo/v5", "github.com/vishnu-go/vishnu/stores/memcache", "github.com/bradfitz/gomemcache"}
+	if bad := unwanted(r, chosen, graph); !slices.Equal(slices.Sorted(slices.Values(bad)), slices.Sorted(slices.Values(want))) {
 		t.Fatalf("unwanted = %v, want %v", bad, want)
+	}
+	// echo v5's app has echo v5, which is not echo v4's framework.
+	graph = strings.Fields(`example.com/echov5 github.com/labstack/echo/v5 v5.4.6
+		github.com/vishnu-go/vishnu/core v0.1.0 github.com/vishnu-go/vishnu/adapters/echov5 v0.1.0`)
+	if bad := unwanted(r, []string{"adapters/echov5"}, graph); len(bad) != 0 {
+		t.Fatalf("unwanted(%v) for an echo v5 app = %v, want none", graph, bad)
 	}
 }
 
 func TestUserCodeIsEmbedded(t *testing.T) {
-	for part, want := range map[string][]string{"app": {"main.go"}, "mystore": {"store.go", "store_test.go"}} {
+	for part, want := range map[string][]string{
+		"app": {"main.go"}, "echov5": {"main.go"}, "postgres": {"main.go"}, "mystore": {"store.go", "store_test.go"},
+	} {
 		var got []string
 		for name, text := range files(part) {
 			if !strings.HasPrefix(text, "//") && !strings.HasPrefix(text, "package") {
@@ -187,5 +196,68 @@ func TestUserCodeIsEmbedded(t *testing.T) {
 		if slices.Sort(got); !slices.Equal(got, want) {
 			t.Errorf("files(%q) = %v, want %v", part, got, want)
 		}
+	}
+}
+
+// readme is a README with a pre-release recipe whose loop lists mods.
+func readme(mods string) string {
+	return "# x\n\n```sh\ngo get x\n```\n\n" + recipeMarker + "\n```sh\n" +
+		"git clone https://github.com/vishnu-go/vishnu ../vishnu\n" +
+		"for m in " + mods + "; do\n" +
+		"\tgo mod edit -replace \"github.com/vishnu-go/vishnu/$m=../vishnu/$m\"\n" +
+		"done\n" +
+		"go mod edit \\\n" +
+		"\t-require github.com/vishnu-go/vishnu/adapters/gin@v0.1.0 \\\n" +
+		"\t-require github.com/vishnu-go/vishnu/stores/redis@v0.1.0\n" +
+		"go mod tidy\n```\n\nMore text.\n"
+}
+
+func TestReadRecipeChecksTheLoop(t *testing.T) {
+	root := writeRepo(t, layout, "v0.1.0")
+	r, err := loadRepo(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(text string) {
+		if err := os.WriteFile(filepath.Join(root, "README.md"), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all := "core conformance internal \\\n\tadapters/gin adapters/other stores/aaa stores/pg stores/redis"
+	write(readme(all))
+	recipe, err := readRecipe(r)
+	if err != nil {
+		t.Fatalf("readRecipe of a complete loop: %v", err)
+	}
+	if !strings.HasPrefix(recipe, "git clone ") || !strings.HasSuffix(recipe, "go mod tidy\n") {
+		t.Errorf("readRecipe = %q, want the sh block after the marker", recipe)
+	}
+	write(readme(strings.Replace(all, "stores/pg ", "", 1)))
+	if _, err := readRecipe(r); err == nil || !strings.Contains(err.Error(), `missing ["stores/pg"]`) {
+		t.Errorf("readRecipe of a loop without stores/pg: %v, want an error naming it", err)
+	}
+	write(readme(all + " stores/gone"))
+	if _, err := readRecipe(r); err == nil || !strings.Contains(err.Error(), `"stores/gone"`) {
+		t.Errorf("readRecipe of a loop with stores/gone: %v, want an error naming it", err)
+	}
+	write(strings.Replace(readme(all), recipeMarker, "<!-- recipe -->", 1))
+	if _, err := readRecipe(r); err == nil || !strings.Contains(err.Error(), recipeMarker) {
+		t.Errorf("readRecipe without the marker: %v, want an error naming the marker", err)
+	}
+}
+
+func TestSwapRequires(t *testing.T) {
+	recipe, err := recipeBlock(readme("core"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := swapRequires(recipe, []string{ourPath("core"), ourPath("conformance")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Replace(recipe, "adapters/gin", "core", 1)
+	want = strings.Replace(want, "stores/redis", "conformance", 1)
+	if got != want {
+		t.Fatalf("swapRequires =\n%s\nwant\n%s", got, want)
 	}
 }

@@ -77,6 +77,10 @@ func (m *mod) published() bool { return m.library || m.support }
 // loadRepo reads go.work's use lines and each module's go.mod, and orders the
 // modules so that every module comes after the siblings it requires.
 func loadRepo(root string) (*repo, error) {
+	root, err := filepath.Abs(root) // git and the install test's scratch modules work elsewhere
+	if err != nil {
+		return nil, err
+	}
 	workFile := filepath.Join(root, "go.work")
 	data, err := os.ReadFile(workFile)
 	if err != nil {

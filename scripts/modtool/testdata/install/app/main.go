@@ -17,7 +17,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	m, err := vishnu.New(vishnu.Config{Store: store, Secret: []byte("0123456789abcdef0123456789abcdef")})
+	m, err := vishnu.New(vishnu.Config{Store: store, Secret: []byte("0123456789abcdef0123456789abcdef"), AutoSave: true})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -26,7 +26,10 @@ func main() {
 	r.GET("/", func(c *gin.Context) {
 		s := vishnugin.Session(c)
 		n, _ := vishnu.Get[int](s, "visits")
-		s.Set("visits", n+1)
+		if err := s.Set("visits", n+1); err != nil {
+			_ = c.AbortWithError(http.StatusInternalServerError, err)
+			return
+		}
 		c.String(http.StatusOK, "%d visits", n+1)
 	})
 	log.Fatal(r.Run("127.0.0.1:8080"))
