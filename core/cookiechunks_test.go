@@ -4,7 +4,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"log"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -268,4 +271,36 @@ func TestCookieStoreOptionsValidated(t *testing.T) {
 	}
 	cfg.Store = vishnu.NewMemoryStore() // a token fits anywhere
 	newManager(t, cfg)
+}
+
+// A session of 5 KB takes two cookies; MaxCookies bounds how many.
+func ExampleNewCookieStoreWithOptions() {
+	store, err := vishnu.NewCookieStoreWithOptions(vishnu.CookieStoreOptions{MaxCookies: 2})
+	if err != nil {
+		log.Fatal(err)
+	}
+	m, err := vishnu.New(vishnu.Config{
+		Store:      store,
+		Secret:     []byte("use 32 random bytes from a vault"),
+		EncryptKey: []byte("and 32 other random bytes, too!!"),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := vishnu.FromContext(r.Context())
+		_ = s.Set("notes", noise(5000))
+		fmt.Println(s.Save())
+		_ = s.Set("more", noise(5000))
+		fmt.Println(errors.Is(s.Save(), vishnu.ErrCookieTooLarge))
+	})).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	for _, c := range rec.Result().Cookies() {
+		fmt.Println(c.Name)
+	}
+	// Output:
+	// <nil>
+	// true
+	// vishnu
+	// vishnu.1
 }
