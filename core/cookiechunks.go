@@ -128,6 +128,8 @@ func (m *Manager) readCookie(t Transport, v string, now time.Time) (decoded, boo
 	v, ok := m.chunks.assemble(v, func(name string) (string, bool) {
 		// The first of several cookies of a name is the one the browser
 		// holds for the longest path, as the main cookie is.
+		// vals may share the transport's buffer, which its next call
+		// reuses: the value is taken out at once.
 		vals := t.Cookies(name)
 		if len(vals) == 0 {
 			return "", false
