@@ -39,9 +39,10 @@ type CookieStoreOptions struct {
 	// up to 4096 bytes of every request's Cookie header, which many
 	// proxies and servers cap: nginx at 8 KB per header line by default
 	// (large_client_header_buffers), Apache at 8190 bytes
-	// (LimitRequestFieldSize), Go's net/http at 1 MB for all headers. Keep
-	// it at 2 behind such a proxy, or raise the proxy's limit. Optional.
-	// Default is 4.
+	// (LimitRequestFieldSize), fasthttp (under fiber) at 4 KB for all
+	// headers (ReadBufferSize), Go's net/http at 1 MB for all headers: keep
+	// MaxCookies within what every server on the way accepts, or raise
+	// their limits. Optional. Default is 4.
 	MaxCookies int
 
 	// Compress compresses the session's data (DEFLATE) before it is
