@@ -157,7 +157,7 @@ func (m *Manager) sessionErrorResponse(s *Session, err error) ErrorResponse {
 	s.mu.Lock()
 	line := s.outLine
 	s.mu.Unlock()
-	return m.errorResponse(s.ctx, err, line)
+	return m.errorResponse(s.ctx, err, m.withChunkDeletions(s.t, line))
 }
 
 // HeadersSentReporter is implemented by a Transport that knows whether its

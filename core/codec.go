@@ -40,7 +40,7 @@ const (
 	lifetimeSize   = 4
 	macSize        = sha256.Size
 	codecVersion   = 2
-	maxCookieBytes = 4096 // what browsers keep of name=value
+	maxCookieBytes = 4096 // what a browser must keep of one cookie (RFC 6265, 6.1)
 )
 
 // Strict: a value has exactly one encoding, so no altered value can pass.
@@ -127,10 +127,13 @@ type codec struct {
 	signers []*signer
 	aeads   []cipher.AEAD // empty when cookies are only signed
 	random  io.Reader     // nonces; crypto/rand, or a fixed source in tests
+	// maxValue is the longest value accepted: one cookie's, or for the
+	// cookie store, that of all the cookies a session may take.
+	maxValue int
 }
 
 func newCodec(name string, secrets, keys [][]byte) (*codec, error) {
-	c := &codec{name: name, prefix: append([]byte(name), 0), random: rand.Reader}
+	c := &codec{name: name, prefix: append([]byte(name), 0), random: rand.Reader, maxValue: maxCookieBytes}
 	for _, s := range secrets {
 		sg, err := newSigner(s)
 		if err != nil {
@@ -198,7 +201,7 @@ type decoded struct {
 // that is not a valid, unexpired value made for this cookie name; it never
 // says why, since the answer is the same ("no session") for every reason.
 func (c *codec) decode(value string, now time.Time) (d decoded, ok bool) {
-	if len(value) > maxCookieBytes || len(value) < b64.EncodedLen(1+tokenSize+expirySize+lifetimeSize+macSize) {
+	if len(value) > c.maxValue || len(value) < b64.EncodedLen(1+tokenSize+expirySize+lifetimeSize+macSize) {
 		return d, false
 	}
 	raw, err := b64.DecodeString(value)

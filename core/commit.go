@@ -236,14 +236,11 @@ func (s *Session) execute(p commitPlan, timeout time.Duration, explicit bool) er
 		if !m.inCookie {
 			payload = nil // the record is in the store; the cookie holds the token
 		}
-		v, err := m.codec.encode(&s.tok, p.expires, p.refreshed, payload)
+		lines, err := m.sessionCookieLines(&s.tok, p.expires, p.refreshed, payload, timeout)
 		if err != nil {
-			return fmt.Errorf("vishnu: encode cookie: %w", err)
+			return err // ErrCookieTooLarge included
 		}
-		if m.inCookie && len(m.cfg.Cookie.Name)+1+len(v) > maxCookieBytes {
-			return fmt.Errorf("%w: %d bytes", ErrCookieTooLarge, len(m.cfg.Cookie.Name)+1+len(v))
-		}
-		s.outLine = m.cookieLine(v, timeout, p.expires)
+		s.outLine = lines
 		s.expires, s.refreshed, s.stale = p.expires, p.refreshed, false
 	}
 	s.record.written()

@@ -1,6 +1,7 @@
 package vishnu
 
 import (
+	"fmt"
 	"net"
 	"net/http"
 	"strconv"
@@ -32,9 +33,15 @@ func (m *Manager) formatAttrs() (attrs string, ok bool) {
 // the attributes were formatted (and checked) once by New. An empty value
 // makes the line that deletes the session cookie.
 func (m *Manager) cookieLine(value string, timeout time.Duration, expires time.Time) string {
+	return m.namedCookieLine(m.cfg.Cookie.Name, value, timeout, expires)
+}
+
+// namedCookieLine is cookieLine for the cookie name, the session cookie's
+// own or one of the cookie store's parts (see cookiechunks.go).
+func (m *Manager) namedCookieLine(name, value string, timeout time.Duration, expires time.Time) string {
 	var b strings.Builder
-	b.Grow(len(m.cfg.Cookie.Name) + len(value) + len(m.cookieAttrs) + 80)
-	b.WriteString(m.cfg.Cookie.Name)
+	b.Grow(len(name) + len(value) + len(m.cookieAttrs) + 80)
+	b.WriteString(name)
 	b.WriteByte('=')
 	b.WriteString(value)
 	var buf [32]byte
@@ -49,6 +56,20 @@ func (m *Manager) cookieLine(value string, timeout time.Duration, expires time.T
 	}
 	b.WriteString(m.cookieAttrs)
 	return b.String()
+}
+
+// sessionCookieLines returns the Set-Cookie lines of a session cookie,
+// joined by "\n": one line that holds the token, or for the cookie store
+// the lines that hold the session (see cookiechunks.go).
+func (m *Manager) sessionCookieLines(t *token, expires, refreshed time.Time, record []byte, timeout time.Duration) (string, error) {
+	if m.chunks != nil {
+		return m.cookieStoreLines(t, expires, refreshed, record, timeout)
+	}
+	v, err := m.codec.encode(t, expires, refreshed, nil)
+	if err != nil {
+		return "", fmt.Errorf("vishnu: encode cookie: %w", err)
+	}
+	return m.cookieLine(v, timeout, expires), nil
 }
 
 // maxAge is the Max-Age of a cookie that expires at expires: at least one
@@ -82,10 +103,13 @@ func (m *Manager) cookie(value string, timeout time.Duration, expires time.Time)
 	return c
 }
 
-// setCookie puts the session's Set-Cookie line on the response with the
-// headers that must go with it.
-func (m *Manager) setCookie(t Transport, line string) {
-	t.SetCookie(m.cfg.Cookie.Name, line)
+// setCookie puts the session's Set-Cookie lines (joined by "\n") on the
+// response with the headers that must go with it.
+func (m *Manager) setCookie(t Transport, lines string) {
+	for line := range strings.SplitSeq(m.withChunkDeletions(t, lines), "\n") {
+		name, _, _ := strings.Cut(line, "=")
+		t.SetCookie(name, line)
+	}
 	markPrivate(t)
 	if !m.cfg.Cookie.Insecure && !m.warnedPlain.Load() {
 		if ht, ok := t.(*httpTransport); ok {

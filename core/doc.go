@@ -60,6 +60,24 @@
 // with the configuration in force now: lowering a timeout applies to the
 // sessions that exist.
 //
+// # The cookie store
+//
+// NewCookieStore keeps a session's data in its cookie, encrypted when
+// Config.EncryptKey is set. A browser keeps 4096 bytes per cookie (name,
+// value and attributes), and every line Vishnu sets stays within that; a
+// session larger than one cookie is split over numbered cookies ("vishnu",
+// "vishnu.1", ...), up to CookieStoreOptions.MaxCookies (default 4, at most
+// 8), and Save or the commit fails with ErrCookieTooLarge past that. The
+// value is signed and encrypted once, whole, and then split, so the cookies
+// are valid only together: a missing, altered or stale one is no session.
+// Each write replaces them all and deletes the ones it no longer needs;
+// Destroy deletes every one. All of them travel in each request's Cookie
+// header (up to 16 KB at the default), which some proxies refuse (nginx and
+// Apache take 8 KB per header line by default). Compression
+// (CookieStoreOptions.Compress) is off by default: it makes the cookie's
+// length reveal its content to an attacker who can mix chosen data into the
+// session (CRIME, BREACH).
+//
 // # Adapters
 //
 // Frameworks reach the same Session through an adapter module (gin, echo,

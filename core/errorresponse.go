@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // ErrorResponse is the response sent in place of the handler's when the
@@ -27,7 +28,9 @@ func (m *Manager) errorResponse(ctx context.Context, err error, cookieLine strin
 	}
 	resp.Header.Set("Cache-Control", "no-store")
 	if cookieLine != "" {
-		resp.Header.Add("Set-Cookie", cookieLine)
+		for line := range strings.SplitSeq(cookieLine, "\n") { // the cookie store's several
+			resp.Header.Add("Set-Cookie", line)
+		}
 		resp.Header.Add("Vary", "Cookie")
 	}
 	return resp

@@ -22,9 +22,10 @@ var (
 	// dropped, so a logout is never undone by a request that was in flight.
 	ErrSessionGone = errors.New("vishnu: session was destroyed or expired meanwhile")
 
-	// ErrCookieTooLarge is returned when the cookie store would need a
-	// cookie over 4096 bytes (name and value) to hold the session.
-	ErrCookieTooLarge = errors.New("vishnu: session data exceeds the 4096-byte cookie limit")
+	// ErrCookieTooLarge is returned when the cookie store would need more
+	// cookies of 4096 bytes than CookieStoreOptions.MaxCookies allows to
+	// hold the session.
+	ErrCookieTooLarge = errors.New("vishnu: session data exceeds the cookie store's size limit")
 
 	// ErrInvalidKey is returned by Set and Flash for an empty key or a key
 	// starting with a NUL byte (reserved for Vishnu's own fields).

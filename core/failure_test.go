@@ -161,7 +161,11 @@ func TestChangesAfterTheHeaders(t *testing.T) {
 
 func TestCookieStoreLimit(t *testing.T) {
 	cfg, _ := testConfig(newClock())
-	cfg.Store = vishnu.NewCookieStore()
+	one, err := vishnu.NewCookieStoreWithOptions(vishnu.CookieStoreOptions{MaxCookies: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Store = one
 	cfg.EncryptKey = []byte("an encryption key of 32 bytes!!!")
 	cfg.AutoSave = false
 	b := newBrowser(t, serve(t, newManager(t, cfg), app()))

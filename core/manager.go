@@ -16,9 +16,10 @@ import (
 type Manager struct {
 	cfg       Config
 	codec     *codec
-	inCookie  bool      // the cookie store: data travels in the cookie
-	committer Committer // nil when the store lacks the capability
-	toucher   Toucher   // likewise
+	inCookie  bool         // the cookie store: data travels in the cookie
+	chunks    *chunkLayout // the cookie store's cookies; nil for other stores
+	committer Committer    // nil when the store lacks the capability
+	toucher   Toucher      // likewise
 
 	cookieAttrs string      // "; Path=/; HttpOnly; Secure; SameSite=Lax", and so on
 	warnedPlain atomic.Bool // the Secure-cookie-over-plain-HTTP warning was logged
@@ -48,8 +49,11 @@ func New(cfg Config) (*Manager, error) {
 		return nil, configErr("Cookie", "net/http would alter Path %q or Domain %q; the cookie would not be the one configured", cfg.Cookie.Path, cfg.Cookie.Domain)
 	}
 	m.cookieAttrs = attrs
-	if _, ok := cfg.Store.(*cookieStore); ok {
+	if cs, ok := cfg.Store.(*cookieStore); ok {
 		m.inCookie = true
+		if m.chunks, err = m.newChunkLayout(cs.opts); err != nil {
+			return nil, err
+		}
 		if keys == nil {
 			cfg.Logger.Warn("vishnu: the cookie store without EncryptKey keeps session data readable (though not forgeable) by the client")
 		}

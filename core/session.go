@@ -44,7 +44,8 @@ type Session struct {
 	loadErr   error
 	commitErr error
 	logged    logOnce // the messages logged already, each at most once
-	// outLine is the Set-Cookie line the commit point sends: methods called
+	// outLine is the Set-Cookie line the commit point sends (the cookie
+	// store's lines, joined by "\n", when it takes several): methods called
 	// from any goroutine record it, and only the goroutine that commits
 	// touches the response.
 	outLine string
@@ -174,7 +175,7 @@ func (s *Session) loadLocked() error {
 		if slices.Contains(values[:i], v) {
 			continue
 		}
-		d, ok := s.m.codec.decode(v, now)
+		d, ok := s.m.readCookie(s.t, v, now)
 		if !ok {
 			s.m.cfg.Logger.DebugContext(s.ctx, "vishnu: rejected session cookie", "cookie", s.m.cfg.Cookie.Name)
 			continue

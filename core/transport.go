@@ -21,7 +21,9 @@ type Transport interface {
 	// Cookies returns the values of the request's cookies named name, in
 	// the order the request has them (a browser may send several). Only the
 	// first four are used, so an implementation may stop there; values are
-	// used only during the request.
+	// used only during the request. It is asked for the session cookie's
+	// name and, with the cookie store, for the names of the numbered
+	// cookies a large session takes ("name.1" to "name.7").
 	Cookies(name string) []string
 
 	// SetCookie sets a Set-Cookie header line (line is the whole value,
