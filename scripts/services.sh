@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the programs the tests and lints need that the go command does not
-# bring: redis-server, memcached, PostgreSQL, shellcheck, and the Cloud
+# bring: redis-server, memcached, PostgreSQL, shellcheck, Chromium, Node.js
+# and npm (the browser tests drive Chromium with playwright-core), and the Cloud
 # Datastore emulator (google-cloud-cli-datastore-emulator, when an apt source
 # offers it: Google's Cloud SDK source; Debian has none). The tests start their
 # servers themselves, on free ports (internal/testserver), so the packages' own
@@ -25,6 +26,9 @@ missing() {
 	has redis-server || MISSING+=(redis-server)
 	has memcached || MISSING+=(memcached)
 	has shellcheck || MISSING+=(shellcheck)
+	has chromium || MISSING+=(chromium)
+	has node || MISSING+=(nodejs)
+	has npm || MISSING+=(npm)
 	has_postgres || MISSING+=(postgresql)
 	has_emulator || MISSING+=("$EMULATOR")
 }

@@ -34,6 +34,10 @@ type request struct {
 	cookieName string
 	cookies    []string
 	cookieBuf  [1]string // room for the usual one value, to save an allocation
+	// parts holds the values of the numbered cookies ("name.1" to
+	// "name.7") over which the cookie store splits a large session; nil
+	// when the request has none.
+	parts map[string][]string
 
 	// mu guards ended, which a session first used on another goroutine (a
 	// stream writer's) reads as the request ends.
@@ -56,23 +60,44 @@ var _ vishnu.Transport = (*request)(nil)
 func (r *request) copyCookies(name string) {
 	r.cookieName = name
 	r.cookies = r.cookieBuf[:0]
+	r.parts = nil
 	r.ctx.Request.Header.VisitAllCookie(func(k, v []byte) {
-		if len(r.cookies) < maxCookieValues && string(k) == name {
-			r.cookies = append(r.cookies, string(v))
+		switch {
+		case string(k) == name:
+			if len(r.cookies) < maxCookieValues {
+				r.cookies = append(r.cookies, string(v))
+			}
+		case isPart(k, name):
+			if r.parts == nil {
+				r.parts = make(map[string][]string, 4)
+			}
+			if vs := r.parts[string(k)]; len(vs) < maxCookieValues {
+				r.parts[string(k)] = append(vs, string(v))
+			}
 		}
 	})
 }
 
+// isPart reports whether k names one of the numbered cookies of the
+// session cookie name: name, a dot and a digit from 1 to 7.
+func isPart(k []byte, name string) bool {
+	return len(k) == len(name)+2 && string(k[:len(name)]) == name && k[len(name)] == '.' && k[len(name)+1] >= '1' && k[len(name)+1] <= '7'
+}
+
 // Cookies returns the values of the request's cookies named name, as
-// copyCookies found them: the session asks only for its own cookie. After
+// copyCookies found them: the session asks only for its own cookie and,
+// with the cookie store, its numbered parts. After
 // the request has ended there are none, as fasthttp has reset the request.
 func (r *request) Cookies(name string) []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.ended || name != r.cookieName {
+	switch {
+	case r.ended:
 		return nil
+	case name == r.cookieName:
+		return r.cookies
 	}
-	return r.cookies
+	return r.parts[name]
 }
 
 // SetCookie sets line as it is, a raw Set-Cookie header: fiber's c.Cookie
