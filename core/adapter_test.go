@@ -23,6 +23,7 @@ func newMapTransport() *mapTransport {
 }
 
 func (t *mapTransport) Cookies(name string) []string { return t.cookies[name] }
+func (t *mapTransport) RequestHeader(string) []string { return nil }
 func (t *mapTransport) SetCookie(name, line string)  { t.lines[name] = line }
 func (t *mapTransport) Header(key string) string     { return t.header[key] }
 func (t *mapTransport) SetHeader(key, value string)  { t.header[key] = value }
@@ -153,6 +154,7 @@ func (t *sentTransport) Cookies(name string) []string {
 	}
 	return values
 }
+func (t *sentTransport) RequestHeader(key string) []string { return t.r.Header.Values(key) }
 func (t *sentTransport) SetCookie(name, line string) {
 	t.ResponseWriter.Header().Add("Set-Cookie", line)
 }

@@ -12,8 +12,8 @@ import (
 // an adapter for another framework implements it and gives it to
 // Adapter.Open (see the adapter contract on Adapter).
 //
-// Cookies may be called from any goroutine of the request (the session is
-// read when first used); SetCookie, Header and SetHeader are called only by
+// Cookies and RequestHeader may be called from any goroutine of the
+// request (the session is read when first used); SetCookie, Header and SetHeader are called only by
 // Commit, on the goroutine that calls it, so a Transport needs no locking of
 // its own. A Transport that knows when its headers went out implements
 // HeadersSentReporter too.
@@ -23,6 +23,12 @@ type Transport interface {
 	// first four are used, so an implementation may stop there; values are
 	// used only during the request.
 	Cookies(name string) []string
+
+	// RequestHeader returns the values of the request's header key, one
+	// per header line, in order (nil when absent); an empty line is an
+	// empty value. Values are used only during the request. Managers whose
+	// tokens travel in a header read them with it (Config.Token).
+	RequestHeader(key string) []string
 
 	// SetCookie sets a Set-Cookie header line (line is the whole value,
 	// "name=value; Path=/; ...") on the response, replacing one set earlier
@@ -80,6 +86,8 @@ func (t *httpTransport) Cookies(name string) []string {
 	}
 	return values
 }
+
+func (t *httpTransport) RequestHeader(key string) []string { return t.r.Header.Values(key) }
 
 func (t *httpTransport) SetCookie(name, line string) {
 	h := t.w.Header()
