@@ -351,3 +351,32 @@ func TestTokenConfigErrors(t *testing.T) {
 	cfg.Token = vishnu.TokenConfig{Sources: []vishnu.TokenSource{vishnu.TokenInCookie, vishnu.TokenInHeader}, Header: "X-Api-Session"}
 	newManager(t, cfg)
 }
+
+// A request may carry a valid token in each place: the session found is
+// the one answered, in its own place, even when an earlier source held a
+// valid token of a session that is gone.
+func TestTokenAnsweredWhereFound(t *testing.T) {
+	cfg, _ := testConfig(newClock())
+	cfg.Token.Sources = []vishnu.TokenSource{vishnu.TokenInCookie, vishnu.TokenInHeader}
+	base := serve(t, newManager(t, cfg), app())
+	b := newBrowser(t, base)
+	b.expect("/set?k=who&v=web", "ok")
+	gone := b.cookie("vishnu")
+	b.expect("/destroy", "ok")
+
+	a := newAPIClient(t, base, false)
+	a.ask = true
+	a.expect("/set?k=who&v=api", "ok")
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, base+"/regenerate", nil)
+	req.Header.Set("Cookie", "vishnu="+gone)
+	req.Header.Set("X-Session-Token", a.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	wantNoCookie(t, resp, "regenerating the header session beside a dead cookie")
+	if v := resp.Header.Get("X-Session-Token"); v == "" || v == a.token {
+		t.Fatalf("X-Session-Token %q after Regenerate, want a new token", v)
+	}
+}
