@@ -157,7 +157,7 @@ func (m *Manager) sessionErrorResponse(s *Session, err error) ErrorResponse {
 	s.mu.Unlock()
 	if inHeader {
 		resp := m.errorResponse(s.ctx, err, "")
-		m.addTokenHeader(resp.Header, line)
+		m.addTokenHeader(&resp, line)
 		return resp
 	}
 	return m.errorResponse(s.ctx, err, line)

@@ -1,7 +1,6 @@
 package vishnu
 
 import (
-	"net/http"
 	"strconv"
 	"strings"
 )
@@ -241,9 +240,10 @@ func lineValue(line string) string {
 // addTokenHeader puts on an error response the token answer of a session
 // whose token travels in a header (a logout's empty value goes out even
 // when the request fails), in place of the Set-Cookie line.
-func (m *Manager) addTokenHeader(h http.Header, line string) {
-	h.Set(m.cfg.Token.Header, lineValue(line))
+func (m *Manager) addTokenHeader(resp *ErrorResponse, line string) {
+	resp.Header.Set(m.cfg.Token.Header, lineValue(line))
+	resp.tokenHeader = m.cfg.Token.Header
 	for _, name := range m.varyNames() {
-		h.Add("Vary", name)
+		resp.Header.Add("Vary", name)
 	}
 }

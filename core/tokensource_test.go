@@ -380,3 +380,25 @@ func TestTokenAnsweredWhereFound(t *testing.T) {
 		t.Fatalf("X-Session-Token %q after Regenerate, want a new token", v)
 	}
 }
+
+// An application's error handler that writes its own response gets the
+// token answer among the session's headers (EachHeader with sessionOnly),
+// as it gets the Set-Cookie line of a cookie session.
+func TestHeaderTokenSessionOnlyErrorHeaders(t *testing.T) {
+	cfg, st := headerConfig(newClock(), vishnu.TokenInHeader)
+	m := newManager(t, cfg)
+	a := newAPIClient(t, serve(t, m, app()), false)
+	a.expect("/set?k=user&v=ada", "ok")
+	st.down.Store(true)
+	base := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, _ := m.Adapter().OpenHTTP(w, r)
+		err := s.Destroy()
+		got := map[string][]string{}
+		m.Adapter().ErrorResponse(s, err).EachHeader(true, func(k string, v []string, _ bool) { got[k] = v })
+		if v, ok := got["X-Session-Token"]; !ok || len(v) != 1 || v[0] != "" {
+			t.Errorf("the session's error headers %v lack an empty X-Session-Token", got)
+		}
+	}))
+	a.base = base
+	a.do("/")
+}
