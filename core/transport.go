@@ -7,16 +7,17 @@ import (
 )
 
 // Transport is how a session reaches the request it belongs to: the
-// request's cookies, and the response's headers. Core's net/http middleware
-// has one (Adapter.HTTPTransport serves any framework built on net/http);
-// an adapter for another framework implements it and gives it to
-// Adapter.Open (see the adapter contract on Adapter).
+// request's cookies and headers (where its token travels, see
+// TokenConfig), and the response's headers. Core's net/http middleware has
+// one (Adapter.HTTPTransport serves any framework built on net/http); an
+// adapter for another framework implements it and gives it to Adapter.Open
+// (see the adapter contract on Adapter).
 //
 // Cookies and RequestHeader may be called from any goroutine of the
-// request (the session is read when first used); SetCookie, Header and SetHeader are called only by
-// Commit, on the goroutine that calls it, so a Transport needs no locking of
-// its own. A Transport that knows when its headers went out implements
-// HeadersSentReporter too.
+// request (the session is read when first used); SetCookie, Header and
+// SetHeader are called only by Commit, on the goroutine that calls it, so
+// a Transport needs no locking of its own. A Transport that knows when its
+// headers went out implements HeadersSentReporter too.
 type Transport interface {
 	// Cookies returns the values of the request's cookies named name, in
 	// the order the request has them (a browser may send several). Only the
