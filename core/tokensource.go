@@ -94,7 +94,7 @@ func (c TokenConfig) withDefaults(store Store, cookie CookieConfig) (TokenConfig
 		if c.Header == "" {
 			c.Header = DefaultTokenHeader
 		}
-		if !validCookieName(c.Header) || strings.ContainsAny(c.Header, "()<>@,;:\\\"/[]?={}") {
+		if !validCookieName(c.Header) { // an RFC 9110 token, as a cookie name is
 			return c, configErr("Token.Header", "%q is not a valid header name", c.Header)
 		}
 		for _, r := range reservedTokenHeaders {
@@ -184,11 +184,13 @@ func (s *Session) deliver() {
 	if !s.life.used() {
 		return
 	}
-	if s.outLine != "" && s.state != nil && s.src == TokenInCookie {
+	out := s.outLine != "" && s.state != nil
+	if out && s.src == TokenInCookie {
 		m.setCookie(s.t, s.outLine)
 	}
-	m.markTokenPrivate(s.t, s.outLine != "" && s.state != nil && s.src != TokenInCookie)
-	if s.outLine != "" && s.state != nil && s.src != TokenInCookie {
+	inHeader := out && s.src != TokenInCookie
+	m.markTokenPrivate(s.t, inHeader)
+	if inHeader {
 		s.t.SetHeader(m.cfg.Token.Header, lineValue(s.outLine))
 	}
 }
