@@ -2,9 +2,11 @@ package vishnu_test
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -401,4 +403,60 @@ func TestHeaderTokenSessionOnlyErrorHeaders(t *testing.T) {
 	}))
 	a.base = base
 	a.do("/")
+}
+
+// A header session's expiry slides as a cookie's does: the refreshed token
+// comes back in the header, and a token past its expiry is no session.
+func TestHeaderTokenTimeout(t *testing.T) {
+	c := newClock()
+	cfg, _ := headerConfig(c, vishnu.TokenInHeader)
+	cfg.Timeout = time.Hour
+	a := newAPIClient(t, serve(t, newManager(t, cfg), app()), false)
+	a.expect("/set?k=user&v=ada", "ok")
+	first := a.token
+	c.Add(20 * time.Minute)
+	a.expect("/get?k=user", "true:ada")
+	if a.token == first {
+		t.Fatal("a read 20 minutes into a 1-hour session answered no refreshed token")
+	}
+	c.Add(50 * time.Minute) // past the first token's expiry, not the refreshed one's
+	a.expect("/get?k=user", "true:ada")
+	old := *a
+	old.token = first
+	old.expect("/get?k=user", "false:")
+	c.Add(2 * time.Hour)
+	a.expect("/get?k=user", "false:")
+}
+
+// Concurrent requests with one header token keep each other's changes.
+func TestHeaderTokenNoLostUpdates(t *testing.T) {
+	cfg, _ := headerConfig(newClock(), vishnu.TokenInBearer)
+	base := serve(t, newManager(t, cfg), app())
+	a := newAPIClient(t, base, true)
+	a.expect("/set?k=k0&v=0", "ok")
+	const n = 8
+	errs := make(chan string, n)
+	var wg sync.WaitGroup
+	for i := 1; i <= n; i++ {
+		wg.Go(func() {
+			req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, fmt.Sprintf("%s/set?k=k%d&v=%d", base, i, i), nil)
+			req.Header.Set("Authorization", "Bearer "+a.token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				errs <- err.Error()
+				return
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if string(body) != "ok" {
+				errs <- string(body)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Fatal(e)
+	}
+	a.expect("/keys", "k0,k1,k2,k3,k4,k5,k6,k7,k8")
 }
