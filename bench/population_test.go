@@ -49,10 +49,11 @@ var popLibs = []struct {
 // carries no cookie and drops the Set-Cookie line.
 type nullTransport struct{}
 
-func (nullTransport) Cookies(string) []string  { return nil }
-func (nullTransport) SetCookie(string, string) {}
-func (nullTransport) Header(string) string     { return "" }
-func (nullTransport) SetHeader(string, string) {}
+func (nullTransport) Cookies(string) []string       { return nil }
+func (nullTransport) RequestHeader(string) []string { return nil }
+func (nullTransport) SetCookie(string, string)      {}
+func (nullTransport) Header(string) string          { return "" }
+func (nullTransport) SetHeader(string, string)      {}
 
 // recordLen is a memory store that remembers the length of the record its
 // last save or commit left, to learn how large a session is as stored.

@@ -39,6 +39,7 @@ func adapterGroups() []adapterGroup {
 		{"Stream", streamCases()},
 		{"StoreDown", storeDownCases()},
 		{"Concurrent", concurrentCases()},
+		{"HeaderToken", headerCases()},
 	}
 }
 

@@ -239,6 +239,11 @@ func (b *browser) send(c *http.Client, u string, cookies []string) (*reply, erro
 	for _, v := range cookies {
 		req.Header.Add("Cookie", b.cookie+"="+v)
 	}
+	return b.exchange(c, req)
+}
+
+// exchange sends req with c and reads the reply.
+func (b *browser) exchange(c *http.Client, req *http.Request) (*reply, error) {
 	resp, err := c.Do(req)
 	if err != nil {
 		return nil, err

@@ -232,3 +232,20 @@ func serveIgnoringEndCommitError(t *testing.T, m *vishnu.Manager, h conformance.
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
+
+// serveWithoutTokenHeaders sits behind a proxy that strips the request
+// headers a session token travels in, as one configured to drop
+// credentials does: header sessions never come back.
+func serveWithoutTokenHeaders(t *testing.T, m *vishnu.Manager, h conformance.Handler) string {
+	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = h(vishnu.FromContext(r.Context()), conformance.NewRequest(r)).Send(w)
+	})
+	inner := m.Handler(app)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Del(vishnu.DefaultTokenHeader)
+		r.Header.Del("Authorization")
+		inner.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}

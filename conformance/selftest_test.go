@@ -388,6 +388,7 @@ func brokenAdapters() []brokenAdapter {
 		{"buffers-events", []string{"Stream/SSE"}, serveBufferingEvents, nil},
 		{"flushes-around-middleware", []string{"Stream/FlushFirst"}, serveFlushingAround, nil},
 		{"ignores-end-commit-error", []string{"StoreDown/CommitFailsLate"}, serveIgnoringEndCommitError, nil},
+		{"drops-token-headers", []string{"HeaderToken/HeaderLifecycle", "HeaderToken/BearerLifecycle", "HeaderToken/HeaderEveryAnswer", "HeaderToken/BearerEveryAnswer", "HeaderToken/NoFixation", "HeaderToken/StoreDown"}, serveWithoutTokenHeaders, nil},
 		// A correct harness over a store whose empty Commit (the expiry
 		// refresh of a store without Toucher) is a no-op: sliding sessions
 		// expire in the store.

@@ -156,7 +156,13 @@ func (m *Manager) sessionErrorResponse(s *Session, err error) ErrorResponse {
 	}
 	s.mu.Lock()
 	line := s.outLine
+	inHeader := line != "" && s.state != nil && s.src != TokenInCookie
 	s.mu.Unlock()
+	if inHeader {
+		resp := m.errorResponse(s.ctx, err, "")
+		m.addTokenHeader(&resp, line)
+		return resp
+	}
 	return m.errorResponse(s.ctx, err, m.withChunkDeletions(s.t, line))
 }
 

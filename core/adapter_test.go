@@ -22,10 +22,11 @@ func newMapTransport() *mapTransport {
 	return &mapTransport{cookies: map[string][]string{}, header: map[string]string{}, lines: map[string]string{}}
 }
 
-func (t *mapTransport) Cookies(name string) []string { return t.cookies[name] }
-func (t *mapTransport) SetCookie(name, line string)  { t.lines[name] = line }
-func (t *mapTransport) Header(key string) string     { return t.header[key] }
-func (t *mapTransport) SetHeader(key, value string)  { t.header[key] = value }
+func (t *mapTransport) Cookies(name string) []string  { return t.cookies[name] }
+func (t *mapTransport) RequestHeader(string) []string { return nil }
+func (t *mapTransport) SetCookie(name, line string)   { t.lines[name] = line }
+func (t *mapTransport) Header(key string) string      { return t.header[key] }
+func (t *mapTransport) SetHeader(key, value string)   { t.header[key] = value }
 func (t *mapTransport) cookieValue(name string) string {
 	v, _, _ := strings.Cut(strings.TrimPrefix(t.lines[name], name+"="), ";")
 	return v
@@ -153,6 +154,7 @@ func (t *sentTransport) Cookies(name string) []string {
 	}
 	return values
 }
+func (t *sentTransport) RequestHeader(key string) []string { return t.r.Header.Values(key) }
 func (t *sentTransport) SetCookie(name, line string) {
 	t.ResponseWriter.Header().Add("Set-Cookie", line)
 }

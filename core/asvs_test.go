@@ -16,7 +16,8 @@ import (
 //
 //	V3.2.1 new token at authentication     TestRegenerate (http_test.go)
 //	V3.2.2 at least 64 bits of entropy     TestASVS_TokensAreRandom256Bits
-//	V3.2.3 tokens kept in secure cookies   TestDefaultCookieAttributesOverTLS (cookie_test.go)
+//	V3.2.3 tokens kept in secure cookies   TestDefaultCookieAttributesOverTLS (cookie_test.go),
+//	       or a header, never a URL        TestTokenNotFromURL, TestTokenNoFixationAcrossSources (tokensource_test.go)
 //	V3.3.1 logout and expiry invalidate    TestDestroy, TestServerEnforcesExpiry (http_test.go)
 //	V3.3.2 periodic re-authentication      TestAbsoluteTimeout (http_test.go)
 //	V3.4.1-3 Secure, HttpOnly, SameSite    TestDefaultCookieAttributesOverTLS (cookie_test.go)

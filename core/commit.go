@@ -281,14 +281,7 @@ func (s *Session) commitPoint(late bool) error {
 	s.commitErr = err
 	s.life.closeWindow()
 	if err == nil && !late {
-		switch {
-		case s.outLine != "":
-			s.m.setCookie(s.t, s.outLine)
-		case s.life.used():
-			// What the handler read of the session made the response
-			// personal, even though no cookie goes out with it.
-			markPrivate(s.t)
-		}
+		s.deliver() // tokensource.go
 	}
 	return err
 }

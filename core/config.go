@@ -47,6 +47,10 @@ type Config struct {
 	// Cookie sets the cookie's name and attributes.
 	Cookie CookieConfig
 
+	// Token says where session tokens travel: the cookie, a request
+	// header, or both (see TokenConfig). Optional. Default is the cookie.
+	Token TokenConfig
+
 	// Timeout is how long a session lives without being used; each use
 	// pushes its expiry back (see Session.SetTimeout). Only requests that
 	// use the session count: one that never touches it reads nothing and so
@@ -183,6 +187,9 @@ func (c Config) withDefaults() (Config, error) {
 		c.Clock = time.Now
 	}
 	var err error
+	if c.Token, err = c.Token.withDefaults(c.Store, c.Cookie); err != nil {
+		return c, err
+	}
 	c.Cookie, err = c.Cookie.withDefaults()
 	return c, err
 }

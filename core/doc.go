@@ -83,7 +83,7 @@
 // Frameworks reach the same Session through an adapter module (gin, echo,
 // chi, fiber). Adapters are written against Manager.Adapter, whose doc
 // states the contract: open the session with a Transport (the request's
-// cookies, the response's headers), commit it just before the headers go
+// cookies and headers, the response's headers), commit it just before the headers go
 // out, send the error response through the framework's error path when
 // the commit fails, and finish it at the end. The session API is the same
 // everywhere.

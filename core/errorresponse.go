@@ -14,6 +14,10 @@ type ErrorResponse struct {
 	Status int
 	Header http.Header
 	Body   []byte
+
+	// tokenHeader names the header in Header that answers a header token
+	// (Config.Token): a session header, like Set-Cookie.
+	tokenHeader string
 }
 
 func (m *Manager) errorResponse(ctx context.Context, err error, cookieLine string) ErrorResponse {
@@ -42,7 +46,8 @@ func (m *Manager) errorResponse(ctx context.Context, err error, cookieLine strin
 // added to those already set (Set-Cookie and Vary, which outer middleware
 // may have set too); otherwise they replace them (Cache-Control: no-store
 // among them). With sessionOnly, only the headers the session needs on any
-// response (Set-Cookie, Vary, Cache-Control) are given: for an error
+// response (Set-Cookie, Vary, Cache-Control, and the token header of a
+// Manager whose tokens travel in a header) are given: for an error
 // handler of the application that writes the rest itself.
 //
 // It serves adapters whose framework has no http.Header; MergeHeader is
@@ -53,6 +58,8 @@ func (r ErrorResponse) EachHeader(sessionOnly bool, set func(key string, values 
 		case "Set-Cookie", "Vary":
 			set(k, v, true)
 		case "Cache-Control":
+			set(k, v, false)
+		case http.CanonicalHeaderKey(r.tokenHeader):
 			set(k, v, false)
 		default:
 			if !sessionOnly {

@@ -73,6 +73,10 @@ type state struct {
 	// is re-issued; cleared when a new cookie goes out).
 	hadValid bool
 	stale    bool
+	// src is where the request's token came from, and so where the
+	// response answers it; for a new session, where its token goes (see
+	// TokenConfig).
+	src TokenSource
 
 	// fields is the session as the handler sees it; pending holds the
 	// changes not yet committed, with nil for a deletion (edits says which
@@ -167,7 +171,27 @@ func (s *Session) loadLocked() error {
 	}
 	s.state = new(state)
 	now := s.m.cfg.Clock()
-	values := s.t.Cookies(s.m.cfg.Cookie.Name)
+	for _, src := range s.m.cfg.Token.Sources {
+		values, present := s.tokenValues(src)
+		if present && s.src == 0 {
+			s.src = src // a new session goes where the request asked for one
+		}
+		if found, err := s.loadFrom(src, values, now); found || err != nil {
+			return err
+		}
+	}
+	if s.src == 0 {
+		s.src = s.m.cfg.Token.Sources[0]
+	}
+	s.startNew(now)
+	s.life.loaded(true)
+	return nil
+}
+
+// loadFrom loads the session named by the first of values (the tokens the
+// request carries in src) that is valid and names a live session, and
+// reports whether it found one.
+func (s *Session) loadFrom(src TokenSource, values []string, now time.Time) (bool, error) {
 	// A browser sends a few cookies of one name at most (one per path or
 	// domain); a request with many is not allowed to cost a store lookup each.
 	values = values[:min(len(values), maxCookieValues)]
@@ -177,10 +201,14 @@ func (s *Session) loadLocked() error {
 		}
 		d, ok := s.m.readCookie(s.t, v, now)
 		if !ok {
-			s.m.cfg.Logger.DebugContext(s.ctx, "vishnu: rejected session cookie", "cookie", s.m.cfg.Cookie.Name)
+			s.m.cfg.Logger.DebugContext(s.ctx, "vishnu: rejected session token", "source", src, "cookie", s.m.cfg.Cookie.Name)
 			continue
 		}
-		s.hadValid = true
+		if !s.hadValid {
+			// The place the answer goes: a logout expires this token even
+			// when its record is gone already.
+			s.hadValid, s.src = true, src
+		}
 		id := ""
 		if !s.m.inCookie {
 			id = d.token.storeID()
@@ -192,7 +220,7 @@ func (s *Session) loadLocked() error {
 		if err != nil {
 			s.loadErr = err
 			s.life.loaded(false)
-			return err
+			return false, err
 		}
 		if s.m.expiredNow(fields, d.refreshed, now) {
 			if !s.m.inCookie {
@@ -202,16 +230,14 @@ func (s *Session) loadLocked() error {
 			continue
 		}
 		s.tok, s.id, s.expires, s.refreshed, s.stale = d.token, id, d.expires, d.refreshed, d.stale
-		s.payload, s.fields = d.payload, fields
+		s.payload, s.fields, s.src = d.payload, fields, src
 		s.record.found()
 		s.timeout = s.m.timeoutOf(fields)
 		s.savedTimeout = s.timeout
 		s.life.loaded(true)
-		return nil
+		return true, nil
 	}
-	s.startNew(now)
-	s.life.loaded(true)
-	return nil
+	return false, nil
 }
 
 // loadRecord returns the fields of the session a valid cookie names, or

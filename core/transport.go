@@ -7,16 +7,17 @@ import (
 )
 
 // Transport is how a session reaches the request it belongs to: the
-// request's cookies, and the response's headers. Core's net/http middleware
-// has one (Adapter.HTTPTransport serves any framework built on net/http);
-// an adapter for another framework implements it and gives it to
-// Adapter.Open (see the adapter contract on Adapter).
+// request's cookies and headers (where its token travels, see
+// TokenConfig), and the response's headers. Core's net/http middleware has
+// one (Adapter.HTTPTransport serves any framework built on net/http); an
+// adapter for another framework implements it and gives it to Adapter.Open
+// (see the adapter contract on Adapter).
 //
-// Cookies may be called from any goroutine of the request (the session is
-// read when first used); SetCookie, Header and SetHeader are called only by
-// Commit, on the goroutine that calls it, so a Transport needs no locking of
-// its own. A Transport that knows when its headers went out implements
-// HeadersSentReporter too.
+// Cookies and RequestHeader may be called from any goroutine of the
+// request (the session is read when first used); SetCookie, Header and
+// SetHeader are called only by Commit, on the goroutine that calls it, so
+// a Transport needs no locking of its own. A Transport that knows when its
+// headers went out implements HeadersSentReporter too.
 type Transport interface {
 	// Cookies returns the values of the request's cookies named name, in
 	// the order the request has them (a browser may send several). Only the
@@ -25,6 +26,12 @@ type Transport interface {
 	// name and, with the cookie store, for the names of the numbered
 	// cookies a large session takes ("name.1" to "name.7").
 	Cookies(name string) []string
+
+	// RequestHeader returns the values of the request's header key, one
+	// per header line, in order (nil when absent); an empty line is an
+	// empty value. Values are used only during the request. Managers whose
+	// tokens travel in a header read them with it (Config.Token).
+	RequestHeader(key string) []string
 
 	// SetCookie sets a Set-Cookie header line (line is the whole value,
 	// "name=value; Path=/; ...") on the response, replacing one set earlier
@@ -82,6 +89,8 @@ func (t *httpTransport) Cookies(name string) []string {
 	}
 	return values
 }
+
+func (t *httpTransport) RequestHeader(key string) []string { return t.r.Header.Values(key) }
 
 func (t *httpTransport) SetCookie(name, line string) {
 	h := t.w.Header()

@@ -100,6 +100,22 @@ func (r *request) Cookies(name string) []string {
 	return r.parts[name]
 }
 
+// RequestHeader returns the values of the request header key, copied for
+// the same reason as the cookies; after the request has ended there are
+// none.
+func (r *request) RequestHeader(key string) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ended {
+		return nil
+	}
+	var values []string
+	for _, v := range r.ctx.Request.Header.PeekAll(key) {
+		values = append(values, string(v))
+	}
+	return values
+}
+
 // SetCookie sets line as it is, a raw Set-Cookie header: fiber's c.Cookie
 // cannot express Partitioned and turns an empty SameSite into Lax, so the
 // line core formats is the one that must go out. fasthttp keys response
