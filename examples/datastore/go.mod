@@ -22,6 +22,7 @@ require (
 	github.com/googleapis/enterprise-certificate-proxy v0.3.23 // indirect
 	github.com/googleapis/gax-go/v2 v2.27.0 // indirect
 	github.com/vishnu-go/vishnu/conformance v0.1.0 // indirect
+	github.com/vishnu-go/vishnu/examples v0.1.0
 	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
 	go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc v0.67.0 // indirect
 	go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp v0.69.0 // indirect
@@ -50,3 +51,5 @@ replace (
 	github.com/vishnu-go/vishnu/internal => ../../internal
 	github.com/vishnu-go/vishnu/stores/datastore => ../../stores/datastore
 )
+
+replace github.com/vishnu-go/vishnu/examples => ../

@@ -5,48 +5,43 @@
 //	GOOGLE_CLOUD_PROJECT=my-project go run .          # on the Datastore
 //
 // Cookies are signed with VISHNU_SECRET (at least 32 bytes) when it is set,
-// otherwise with a random secret made at start.
+// otherwise with a random secret made at start (and a warning). SIGINT or
+// SIGTERM stop it gracefully.
 package main
 
 import (
 	"context"
-	"crypto/rand"
-	"flag"
 	"fmt"
-	"log"
+	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"time"
 
 	"cloud.google.com/go/datastore"
 	vishnu "github.com/vishnu-go/vishnu/core"
+	"github.com/vishnu-go/vishnu/examples/pages"
 	datastorestore "github.com/vishnu-go/vishnu/stores/datastore"
 )
 
-func main() {
-	addr := flag.String("addr", "127.0.0.1:8080", "address to serve on")
-	flag.Parse()
-	ctx := context.Background()
+func main() { pages.Main(run) }
+
+// run serves the app on addr until ctx is done, then shuts down gracefully.
+func run(ctx context.Context, addr, secret string, log *slog.Logger, ready func(net.Addr)) error {
 	project := os.Getenv("GOOGLE_CLOUD_PROJECT")
 	if project == "" {
 		project = datastore.DetectProjectID
 	}
 	client, err := datastore.NewClient(ctx, project)
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	defer client.Close()
-	secret := []byte(os.Getenv("VISHNU_SECRET"))
-	if len(secret) == 0 {
-		secret = make([]byte, 32)
-		_, _ = rand.Read(secret)
-	}
-	app, err := newApp(client, secret, os.Getenv("DATASTORE_EMULATOR_HOST") != "")
+	app, err := newApp(client, pages.Secret(secret, log), os.Getenv("DATASTORE_EMULATOR_HOST") != "")
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
-	log.Printf("serving http://%s/", *addr)
-	log.Fatal(http.ListenAndServe(*addr, app))
+	return pages.Serve(ctx, addr, app, "the Datastore demo", log, ready)
 }
 
 // newApp wires the store, the session manager and the cleanup job. insecure

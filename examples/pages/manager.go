@@ -19,18 +19,25 @@ func NewManager(secret string, log *slog.Logger) (*vishnu.Manager, error) {
 	return NewManagerOn(vishnu.NewMemoryStore(), secret, log)
 }
 
+// Secret is the key of an example app's cookies: secret (VISHNU_SECRET) when
+// it is set, else a random one, with a warning that sessions will not
+// survive a restart.
+func Secret(secret string, log *slog.Logger) []byte {
+	if secret != "" {
+		return []byte(secret)
+	}
+	key := make([]byte, vishnu.MinSecretLen)
+	rand.Read(key) // never fails (crypto/rand panics rather than return an error)
+	log.Warn("VISHNU_SECRET is not set: using a random secret, so sessions won't survive a restart")
+	return key
+}
+
 // NewManagerOn is NewManager with the sessions kept in store, for the
 // example apps on a database.
 func NewManagerOn(store vishnu.Store, secret string, log *slog.Logger) (*vishnu.Manager, error) {
-	key := []byte(secret)
-	if secret == "" {
-		key = make([]byte, vishnu.MinSecretLen)
-		rand.Read(key) // never fails (crypto/rand panics rather than return an error)
-		log.Warn("VISHNU_SECRET is not set: using a random secret, so sessions won't survive a restart")
-	}
 	return vishnu.New(vishnu.Config{
 		Store:   store,
-		Secret:  key,
+		Secret:  Secret(secret, log),
 		Timeout: Timeout,
 		// The default is AutoSave false, with which every handler that
 		// changes the session must call Save. On, a changed session is saved
