@@ -19,6 +19,13 @@ type Manager struct {
 	inCookie  bool      // the cookie store: data travels in the cookie
 	committer Committer // nil when the store lacks the capability
 	toucher   Toucher   // likewise
+	// How a user's sessions are listed and ended (see usergeneration.go):
+	// index is nil for the cookie store and stores without one;
+	// generations is used only by a store without an index; tombstones
+	// says that ended sessions leave a mark in the store.
+	index       UserIndex
+	generations UserGenerations
+	tombstones  bool
 
 	cookieAttrs string      // "; Path=/; HttpOnly; Secure; SameSite=Lax", and so on
 	warnedPlain atomic.Bool // the Secure-cookie-over-plain-HTTP warning was logged
@@ -56,6 +63,13 @@ func New(cfg Config) (*Manager, error) {
 	}
 	m.committer, _ = cfg.Store.(Committer)
 	m.toucher, _ = cfg.Store.(Toucher)
+	if !m.inCookie {
+		m.index, _ = cfg.Store.(UserIndex)
+		if m.index == nil {
+			m.generations, _ = cfg.Store.(UserGenerations)
+		}
+		m.tombstones = m.index != nil || m.generations != nil
+	}
 	return m, nil
 }
 

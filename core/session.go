@@ -72,6 +72,9 @@ type state struct {
 	// is re-issued; cleared when a new cookie goes out).
 	hadValid bool
 	stale    bool
+	// endedElsewhere: that cookie's session was ended from another session
+	// of its user (see Session.EndedElsewhere).
+	endedElsewhere bool
 
 	// fields is the session as the handler sees it; pending holds the
 	// changes not yet committed, with nil for a deletion (edits says which
@@ -186,6 +189,7 @@ func (s *Session) loadLocked() error {
 		}
 		fields, err := s.loadRecord(&d, id)
 		if errors.Is(err, ErrNotFound) {
+			s.foundTombstoneLocked(id)
 			continue
 		}
 		if err != nil {
@@ -198,6 +202,16 @@ func (s *Session) loadLocked() error {
 				// Best effort: the store's own expiry removes it otherwise.
 				_ = s.m.cfg.Store.Delete(s.ctx, id)
 			}
+			continue
+		}
+		ended, err := s.m.endedByUser(s.ctx, fields)
+		if err != nil {
+			s.loadErr = err
+			s.life.loaded(false)
+			return err
+		}
+		if ended {
+			s.endedElsewhereLocked(id)
 			continue
 		}
 		s.tok, s.id, s.expires, s.refreshed, s.stale = d.token, id, d.expires, d.refreshed, d.stale
@@ -555,8 +569,9 @@ func (s *Session) Regenerate() error {
 // binding is what binds a session to a user: the user, and the info of
 // its entry in the user's index.
 type binding struct {
-	user string
-	info []byte
+	user  string
+	info  []byte
+	marks map[string][]byte // what ends the session without an index (usergeneration.go)
 }
 
 // identity is what names a session's record and what its cookie says: what
@@ -593,13 +608,10 @@ func (s *Session) regenerateLocked(to *binding, fresh bool) error {
 		return ErrHeadersWritten
 	}
 	m := s.m
-	idx, _ := m.cfg.Store.(UserIndex)
+	idx := m.index
 	from := binding{user: s.userLocked(), info: s.fields[fieldLogin]}
 	if to == nil && from.user != "" {
 		to = &from
-	}
-	if m.inCookie {
-		idx = nil
 	}
 	old := s.identityLocked()
 	if old.record.exists() && !m.inCookie && !fresh {
@@ -613,6 +625,7 @@ func (s *Session) regenerateLocked(to *binding, fresh bool) error {
 	}
 	if to != nil {
 		s.fields[fieldUser], s.fields[fieldLogin] = []byte(to.user), to.info
+		maps.Copy(s.fields, to.marks)
 	}
 	// The whole record, under a new token.
 	if err := s.commitLocked(true, true); err != nil {
