@@ -204,13 +204,12 @@ func (s *Session) loadLocked() error {
 			}
 			continue
 		}
-		ended, err := s.m.endedByUser(s.ctx, fields)
-		if err != nil {
+		if fields, err = s.userCheckedLocked(id, fields); err != nil {
 			s.loadErr = err
 			s.life.loaded(false)
 			return err
 		}
-		if ended {
+		if fields == nil {
 			s.endedElsewhereLocked(id)
 			continue
 		}

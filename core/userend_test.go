@@ -325,3 +325,22 @@ func TestMaxSessionsPerUserNeedsAnIndex(t *testing.T) {
 		t.Fatalf("New with a negative cap: %v", err)
 	}
 }
+
+// Session.ID is the id the list gives the session, and the one that
+// EndUserSession takes.
+func TestSessionIDIsTheListedID(t *testing.T) {
+	cfg, _ := testConfig(newClock())
+	m := newManager(t, cfg)
+	mux := http.NewServeMux()
+	mux.Handle("/", endApp(m, nil))
+	mux.HandleFunc("/id", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, vishnu.FromContext(r.Context()).ID())
+	})
+	b := newBrowser(t, serve(t, m, mux))
+	b.expect("/id", "")
+	b.expect("/login?u=ann", "ok")
+	id, _ := b.get("/id")
+	if list := sessionsOf(t, b); len(list) != 1 || list[0].ID != id || id == "" {
+		t.Fatalf("Session.ID %q, listed %+v", id, list)
+	}
+}

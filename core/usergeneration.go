@@ -142,6 +142,32 @@ func (m *Manager) endedByUser(ctx context.Context, fields map[string][]byte) (bo
 	return false, nil
 }
 
+// userCheckedLocked returns the fields of the record under id, read as
+// fields, or nil when its session was ended by its user's generation or
+// stamp. The record is read before the generation: a session that
+// EndUserSessions keeps is moved to the new generation before the bump, so
+// a record found older than the generation is read once more before it is
+// taken as ended (which costs a read only then).
+func (s *Session) userCheckedLocked(id string, fields map[string][]byte) (map[string][]byte, error) {
+	ended, err := s.m.endedByUser(s.ctx, fields)
+	if err != nil || !ended {
+		return fields, err
+	}
+	if s.m.generations == nil {
+		return nil, nil
+	}
+	if fields, err = s.loadRecord(&decoded{}, id); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	if ended, err = s.m.endedByUser(s.ctx, fields); err != nil || ended {
+		return nil, err
+	}
+	return fields, nil
+}
+
 // endedElsewhereLocked ends the session whose record (fields, under id)
 // was found ended by its user's generation or stamp: the record goes (best
 // effort: it is found stale again otherwise), the browser's cookie is

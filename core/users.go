@@ -340,6 +340,13 @@ func (m *Manager) endListed(ctx context.Context, idx UserIndex, user, id string)
 	return nil
 }
 
+// ID returns the id of the session's record in the store, as
+// UserSession.ID names it: what EndUserSession takes. On a store without a
+// UserIndex (memcached), an application that wants to end one session of
+// a user from another keeps these ids itself. It is "" for a session not
+// saved yet, and always with the cookie store.
+func (s *Session) ID() string { return s.storeID() }
+
 // storeID returns the store id of a session loaded with a record, or "".
 func (s *Session) storeID() string {
 	if s == nil {
