@@ -56,6 +56,8 @@ type faultyBackend struct {
 	users   map[string]map[string]faultyEntry // the index of sessions per user
 	// listings are the maps the indexListingMap bug returns, per user.
 	listings map[string]map[string][]byte
+	// generations are the users' generations (vishnu.UserGenerations).
+	generations map[string]uint64
 }
 
 // faultyEntry is an entry of the index of sessions per user.
@@ -159,6 +161,11 @@ const (
 	cleanupCutoffSeconds  // Cleanup's cutoff is cut to whole seconds
 	cleanupExpirySeconds  // Cleanup compares expiries cut to whole seconds, as a column of Unix seconds holds them
 	unstated              // correct, but its author does not state a guarantee it lacks
+
+	genMadeUp      // UserGeneration of a user never bumped returns 1
+	genNotAdvanced // BumpUserGeneration moves a user's generation only from none to 1
+	genFoldsCase   // user names are compared regardless of letter case
+	genLostBumps   // BumpUserGeneration reads the generation, then writes it plus one, without a lock
 )
 
 // window is the gap a non-atomic read-then-write leaves, wide enough for a
@@ -172,7 +179,7 @@ var errBackendDown = errors.New("faulty: connection refused")
 
 func newFaulty(b bug) *faultyStore {
 	return &faultyStore{
-		bug: b, b: &faultyBackend{records: make(map[string]faultyRecord), users: make(map[string]map[string]faultyEntry), listings: make(map[string]map[string][]byte)},
+		bug: b, b: &faultyBackend{records: make(map[string]faultyRecord), users: make(map[string]map[string]faultyEntry), listings: make(map[string]map[string][]byte), generations: make(map[string]uint64)},
 		cache: make(map[string]faultyRecord), userCache: make(map[string]map[string]faultyEntry),
 	}
 }
@@ -659,6 +666,7 @@ const (
 	committerOnly        // Committer, no Toucher, no Cleaner
 	plainStore           // Load, Save and Delete only
 	withIndex            // every capability, and the index of sessions per user
+	withGenerations      // every capability but the index, and generations per user
 )
 
 type storeOnly struct{ f *faultyStore }
@@ -700,6 +708,8 @@ func show(f *faultyStore, caps capSet) vishnu.Store {
 		return storeOnly{f}
 	case withIndex:
 		return withUsers{f}
+	case withGenerations:
+		return withGens{f}
 	}
 	return f
 }
@@ -717,6 +727,8 @@ func faultyOf(s vishnu.Store) *faultyStore {
 		return s.f
 	case withCommitTouch:
 		return s.f
+	case withGens:
+		return s.faultyStore
 	case withUsers:
 		return s.faultyStore
 	}
