@@ -660,13 +660,13 @@ func keepNULFields(rec, base []byte) []byte {
 type capSet int
 
 const (
-	allCaps       capSet = iota
-	noCleaner            // Committer and Toucher
-	toucherOnly          // Toucher, no Committer, no Cleaner
-	committerOnly        // Committer, no Toucher, no Cleaner
-	plainStore           // Load, Save and Delete only
-	withIndex            // every capability, and the index of sessions per user
-	withGenerations      // every capability but the index, and generations per user
+	allCaps         capSet = iota
+	noCleaner              // Committer and Toucher
+	toucherOnly            // Toucher, no Committer, no Cleaner
+	committerOnly          // Committer, no Toucher, no Cleaner
+	plainStore             // Load, Save and Delete only
+	withIndex              // every capability, and the index of sessions per user
+	withGenerations        // every capability but the index, and generations per user
 )
 
 type storeOnly struct{ f *faultyStore }
