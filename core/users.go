@@ -16,8 +16,9 @@ import (
 // password change can end every other session. Stores without an index end
 // them by a per-user generation or stamp (usergeneration.go).
 
-// ErrNoUserIndex is returned by the sessions-per-user methods when the
-// store keeps no index of sessions per user (see UserIndex).
+// ErrNoUserIndex is returned by Manager.UserSessions when the store keeps
+// no index of sessions per user (see UserIndex): memcached and the cookie
+// store, which can end a user's sessions but not list them.
 var ErrNoUserIndex = errors.New("vishnu: the store keeps no index of sessions per user")
 
 // The record fields that bind a session to its user: the user, and the
