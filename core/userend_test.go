@@ -344,3 +344,31 @@ func TestSessionIDIsTheListedID(t *testing.T) {
 		t.Fatalf("Session.ID %q, listed %+v", id, list)
 	}
 }
+
+// On a store with an index, a logged-in session's request reads its record
+// and nothing else, as one that is not logged in does; the only extra read
+// is for a cookie whose record is gone (is it a session ended elsewhere?).
+func TestIndexedStoreReadsPerRequest(t *testing.T) {
+	cfg, st := testConfig(newClock())
+	m := newManager(t, cfg)
+	b := newBrowser(t, serve(t, m, endApp(m, nil)))
+	loads := func(path, want string) int64 {
+		n := st.loads.Load()
+		b.expect(path, want)
+		return st.loads.Load() - n
+	}
+	b.expect("/set?k=a&v=1", "ok")
+	if n := loads("/get?k=a", "true:1"); n != 1 {
+		t.Fatalf("a request of a session not logged in loaded %d times, want 1", n)
+	}
+	b.expect("/login?u=ann", "ok")
+	if n := loads("/get?k=a", "true:1"); n != 1 {
+		t.Fatalf("a request of a logged-in session loaded %d times, want 1", n)
+	}
+	cookie := b.cookie("vishnu")
+	b.expect("/destroy", "ok")
+	b.setCookie("vishnu", cookie)
+	if n := loads("/me", ":false"); n != 2 {
+		t.Fatalf("a request whose record is gone loaded %d times, want 2 (its record, its tombstone)", n)
+	}
+}
