@@ -162,10 +162,11 @@ const (
 	cleanupExpirySeconds  // Cleanup compares expiries cut to whole seconds, as a column of Unix seconds holds them
 	unstated              // correct, but its author does not state a guarantee it lacks
 
-	genMadeUp      // UserGeneration of a user never bumped returns 1
-	genNotAdvanced // BumpUserGeneration moves a user's generation only from none to 1
-	genFoldsCase   // user names are compared regardless of letter case
-	genLostBumps   // BumpUserGeneration reads the generation, then writes it plus one, without a lock
+	genMadeUp         // UserGeneration of a user never bumped returns 1
+	genNotAdvanced    // BumpUserGeneration moves a user's generation only from none to 1
+	genFoldsCase      // user names are compared regardless of letter case
+	genLostBumps      // BumpUserGeneration reads the generation, then writes it plus one, without a lock
+	genIgnoresContext // generation calls succeed whatever their context
 )
 
 // window is the gap a non-atomic read-then-write leaves, wide enough for a

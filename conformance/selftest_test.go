@@ -223,6 +223,7 @@ func brokenStores() []brokenStore {
 		{genNotAdvanced, "generation-not-advanced", []string{"UserGenerations/Increasing", "UserGenerations/ConcurrentBumps"}, selfTestOptions, withGenerations, nil},
 		{genFoldsCase, "generation-folds-case", []string{"UserGenerations/PerUser"}, selfTestOptions, withGenerations, nil},
 		{genLostBumps, "generation-loses-bumps", []string{"UserGenerations/ConcurrentBumps"}, selfTestOptions, withGenerations, nil},
+		{genIgnoresContext, "generation-ignores-context", []string{"UserGenerations/Context"}, selfTestOptions, withGenerations, nil},
 		// Returned memory, names as bytes, creation races, cleanup.
 		{loadReusesBuffer, "load-reuses-buffer", []string{"RoundTrip/ResultsKept"}, selfTestOptions, allCaps, nil},
 		{deleteLikeWildcard, "delete-like-wildcard", []string{"Isolation/Deletes"}, selfTestOptions, allCaps, nil},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"time"
 
 	vishnu "github.com/vishnu-go/vishnu/core"
 )
@@ -40,6 +41,11 @@ func generationCases() []storeCase {
 			name: "ConcurrentBumps",
 			rule: "concurrent BumpUserGeneration calls for one user each return a generation of their own, and UserGeneration then returns the greatest: no bump is lost",
 			run:  generationConcurrentBumps,
+		},
+		{
+			name: "Context",
+			rule: "UserGeneration and BumpUserGeneration with a cancelled context, or one past its deadline, return an error, never vishnu.ErrNotFound: a generation read as 0 would end every session of the user, and a bump reported done that was not would end none",
+			run:  generationContext,
 		},
 	}
 }
@@ -144,5 +150,32 @@ func generationConcurrentBumps(c *storeT) {
 	}
 	if g := c.generation(user); g != got[n-1] {
 		c.Errorf("after %d concurrent bumps up to %d, UserGeneration of %q returns %d", n, got[n-1], user, g)
+	}
+}
+
+func generationContext(c *storeT) {
+	user := newUser()
+	c.bump(user)
+	cancelled, cancel := context.WithCancel(c.ctx)
+	cancel()
+	expired, cancel2 := context.WithDeadline(c.ctx, time.Now().Add(-time.Second))
+	defer cancel2()
+	for _, ctx := range []struct {
+		what string
+		ctx  context.Context
+	}{{"a cancelled", cancelled}, {"an expired", expired}} {
+		_, errGet := c.UserGeneration(ctx.ctx, user)
+		_, errBump := c.BumpUserGeneration(ctx.ctx, user)
+		for _, call := range []struct {
+			name string
+			err  error
+		}{{"UserGeneration", errGet}, {"BumpUserGeneration", errBump}} {
+			switch {
+			case call.err == nil:
+				c.Errorf("%s with %s context returned a nil error", call.name, ctx.what)
+			case errors.Is(call.err, vishnu.ErrNotFound):
+				c.Errorf("%s with %s context returned vishnu.ErrNotFound: %v", call.name, ctx.what, call.err)
+			}
+		}
 	}
 }
