@@ -1,7 +1,10 @@
 package vishnu
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -26,6 +29,7 @@ type Manager struct {
 	index       UserIndex
 	generations UserGenerations
 	tombstones  bool
+	stampHashes sync.Pool // HMAC-SHA256 keyed by Secret, for Config.UserStamp
 
 	cookieAttrs string      // "; Path=/; HttpOnly; Secure; SameSite=Lax", and so on
 	warnedPlain atomic.Bool // the Secure-cookie-over-plain-HTTP warning was logged
@@ -63,6 +67,7 @@ func New(cfg Config) (*Manager, error) {
 	}
 	m.committer, _ = cfg.Store.(Committer)
 	m.toucher, _ = cfg.Store.(Toucher)
+	m.stampHashes.New = func() any { return hmac.New(sha256.New, cfg.Secret) }
 	if !m.inCookie {
 		m.index, _ = cfg.Store.(UserIndex)
 		if m.index == nil {

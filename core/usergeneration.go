@@ -8,6 +8,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
+	"io"
 	"time"
 )
 
@@ -72,14 +74,19 @@ func (m *Manager) canEndUsers() bool {
 
 // stampMAC binds the application's stamp to the user and to m's secret, so
 // that a cookie that carries it (the cookie store without EncryptKey)
-// reveals nothing of the stamp, a hash of the password for instance.
+// reveals nothing of the stamp, a hash of the password for instance. It
+// runs on every request of a bound session with Config.UserStamp, so its
+// keyed hashes are pooled.
 func (m *Manager) stampMAC(user string, stamp []byte) []byte {
-	h := hmac.New(sha256.New, m.cfg.Secret)
-	h.Write([]byte("vishnu user stamp\x00"))
-	h.Write([]byte(user))
+	h := m.stampHashes.Get().(hash.Hash)
+	defer m.stampHashes.Put(h)
+	h.Reset()
+	io.WriteString(h, "vishnu user stamp\x00")
+	io.WriteString(h, user)
 	h.Write([]byte{0})
 	h.Write(stamp)
-	return h.Sum(nil)[:16]
+	var sum [sha256.Size]byte
+	return h.Sum(sum[:0])[:16]
 }
 
 // loginMarks returns the fields that Login records in a session of user:
