@@ -40,6 +40,7 @@ type faultyStore struct {
 	cacheMu   sync.Mutex
 	cache     map[string]faultyRecord
 	userCache map[string]map[string]faultyEntry
+	genCache  map[string]uint64 // that of genPerInstanceCache
 
 	// idSlot is the one id slot of the indexSharedIDSlot bug.
 	idSlot atomic.Pointer[string]
@@ -162,11 +163,12 @@ const (
 	cleanupExpirySeconds  // Cleanup compares expiries cut to whole seconds, as a column of Unix seconds holds them
 	unstated              // correct, but its author does not state a guarantee it lacks
 
-	genMadeUp         // UserGeneration of a user never bumped returns 1
-	genNotAdvanced    // BumpUserGeneration moves a user's generation only from none to 1
-	genFoldsCase      // user names are compared regardless of letter case
-	genLostBumps      // BumpUserGeneration reads the generation, then writes it plus one, without a lock
-	genIgnoresContext // generation calls succeed whatever their context
+	genMadeUp           // UserGeneration of a user never bumped returns 1
+	genNotAdvanced      // BumpUserGeneration moves a user's generation only from none to 1
+	genFoldsCase        // user names are compared regardless of letter case
+	genLostBumps        // BumpUserGeneration reads the generation, then writes it plus one, without a lock
+	genIgnoresContext   // generation calls succeed whatever their context
+	genPerInstanceCache // each instance caches the generations it read, updated by its own bumps only
 )
 
 // window is the gap a non-atomic read-then-write leaves, wide enough for a
@@ -181,13 +183,13 @@ var errBackendDown = errors.New("faulty: connection refused")
 func newFaulty(b bug) *faultyStore {
 	return &faultyStore{
 		bug: b, b: &faultyBackend{records: make(map[string]faultyRecord), users: make(map[string]map[string]faultyEntry), listings: make(map[string]map[string][]byte), generations: make(map[string]uint64)},
-		cache: make(map[string]faultyRecord), userCache: make(map[string]map[string]faultyEntry),
+		cache: make(map[string]faultyRecord), userCache: make(map[string]map[string]faultyEntry), genCache: make(map[string]uint64),
 	}
 }
 
 // twin returns another instance over the same backend.
 func (s *faultyStore) twin() *faultyStore {
-	return &faultyStore{bug: s.bug, limit: s.limit, down: s.down, b: s.b, cache: make(map[string]faultyRecord), userCache: make(map[string]map[string]faultyEntry)}
+	return &faultyStore{bug: s.bug, limit: s.limit, down: s.down, b: s.b, cache: make(map[string]faultyRecord), userCache: make(map[string]map[string]faultyEntry), genCache: make(map[string]uint64)}
 }
 
 var (

@@ -35,11 +35,24 @@ func (s withGens) UserGeneration(ctx context.Context, user string) (uint64, erro
 	if err := s.genCheck(ctx); err != nil {
 		return 0, err
 	}
+	if s.bug == genPerInstanceCache {
+		s.cacheMu.Lock()
+		g, ok := s.genCache[user]
+		s.cacheMu.Unlock()
+		if ok {
+			return g, nil
+		}
+	}
 	s.b.mu.Lock()
-	defer s.b.mu.Unlock()
 	g, ok := s.b.generations[s.genKey(user)]
+	s.b.mu.Unlock()
 	if !ok && s.bug == genMadeUp {
 		return 1, nil
+	}
+	if s.bug == genPerInstanceCache {
+		s.cacheMu.Lock()
+		s.genCache[user] = g
+		s.cacheMu.Unlock()
 	}
 	return g, nil
 }
@@ -60,11 +73,16 @@ func (s withGens) BumpUserGeneration(ctx context.Context, user string) (uint64, 
 		return g + 1, nil
 	}
 	s.b.mu.Lock()
-	defer s.b.mu.Unlock()
 	g := s.b.generations[key]
 	if s.bug != genNotAdvanced || g == 0 {
 		g++
 	}
 	s.b.generations[key] = g
+	s.b.mu.Unlock()
+	if s.bug == genPerInstanceCache {
+		s.cacheMu.Lock()
+		s.genCache[user] = g
+		s.cacheMu.Unlock()
+	}
 	return g, nil
 }

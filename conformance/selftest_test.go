@@ -224,6 +224,7 @@ func brokenStores() []brokenStore {
 		{genFoldsCase, "generation-folds-case", []string{"UserGenerations/PerUser"}, selfTestOptions, withGenerations, nil},
 		{genLostBumps, "generation-loses-bumps", []string{"UserGenerations/ConcurrentBumps"}, selfTestOptions, withGenerations, nil},
 		{genIgnoresContext, "generation-ignores-context", []string{"UserGenerations/Context"}, selfTestOptions, withGenerations, nil},
+		{genPerInstanceCache, "generation-per-instance-cache", []string{"Instances/UserGenerations"}, withSecond, withGenerations, nil},
 		// Returned memory, names as bytes, creation races, cleanup.
 		{loadReusesBuffer, "load-reuses-buffer", []string{"RoundTrip/ResultsKept"}, selfTestOptions, allCaps, nil},
 		{deleteLikeWildcard, "delete-like-wildcard", []string{"Isolation/Deletes"}, selfTestOptions, allCaps, nil},
