@@ -40,6 +40,7 @@ type faultyStore struct {
 	cacheMu   sync.Mutex
 	cache     map[string]faultyRecord
 	userCache map[string]map[string]faultyEntry
+	genCache  map[string]uint64 // that of genPerInstanceCache
 
 	// idSlot is the one id slot of the indexSharedIDSlot bug.
 	idSlot atomic.Pointer[string]
@@ -56,6 +57,8 @@ type faultyBackend struct {
 	users   map[string]map[string]faultyEntry // the index of sessions per user
 	// listings are the maps the indexListingMap bug returns, per user.
 	listings map[string]map[string][]byte
+	// generations are the users' generations (vishnu.UserGenerations).
+	generations map[string]uint64
 }
 
 // faultyEntry is an entry of the index of sessions per user.
@@ -159,6 +162,13 @@ const (
 	cleanupCutoffSeconds  // Cleanup's cutoff is cut to whole seconds
 	cleanupExpirySeconds  // Cleanup compares expiries cut to whole seconds, as a column of Unix seconds holds them
 	unstated              // correct, but its author does not state a guarantee it lacks
+
+	genMadeUp           // UserGeneration of a user never bumped returns 1
+	genNotAdvanced      // BumpUserGeneration moves a user's generation only from none to 1
+	genFoldsCase        // user names are compared regardless of letter case
+	genLostBumps        // BumpUserGeneration reads the generation, then writes it plus one, without a lock
+	genIgnoresContext   // generation calls succeed whatever their context
+	genPerInstanceCache // each instance caches the generations it read, updated by its own bumps only
 )
 
 // window is the gap a non-atomic read-then-write leaves, wide enough for a
@@ -172,14 +182,14 @@ var errBackendDown = errors.New("faulty: connection refused")
 
 func newFaulty(b bug) *faultyStore {
 	return &faultyStore{
-		bug: b, b: &faultyBackend{records: make(map[string]faultyRecord), users: make(map[string]map[string]faultyEntry), listings: make(map[string]map[string][]byte)},
-		cache: make(map[string]faultyRecord), userCache: make(map[string]map[string]faultyEntry),
+		bug: b, b: &faultyBackend{records: make(map[string]faultyRecord), users: make(map[string]map[string]faultyEntry), listings: make(map[string]map[string][]byte), generations: make(map[string]uint64)},
+		cache: make(map[string]faultyRecord), userCache: make(map[string]map[string]faultyEntry), genCache: make(map[string]uint64),
 	}
 }
 
 // twin returns another instance over the same backend.
 func (s *faultyStore) twin() *faultyStore {
-	return &faultyStore{bug: s.bug, limit: s.limit, down: s.down, b: s.b, cache: make(map[string]faultyRecord), userCache: make(map[string]map[string]faultyEntry)}
+	return &faultyStore{bug: s.bug, limit: s.limit, down: s.down, b: s.b, cache: make(map[string]faultyRecord), userCache: make(map[string]map[string]faultyEntry), genCache: make(map[string]uint64)}
 }
 
 var (
@@ -653,12 +663,13 @@ func keepNULFields(rec, base []byte) []byte {
 type capSet int
 
 const (
-	allCaps       capSet = iota
-	noCleaner            // Committer and Toucher
-	toucherOnly          // Toucher, no Committer, no Cleaner
-	committerOnly        // Committer, no Toucher, no Cleaner
-	plainStore           // Load, Save and Delete only
-	withIndex            // every capability, and the index of sessions per user
+	allCaps         capSet = iota
+	noCleaner              // Committer and Toucher
+	toucherOnly            // Toucher, no Committer, no Cleaner
+	committerOnly          // Committer, no Toucher, no Cleaner
+	plainStore             // Load, Save and Delete only
+	withIndex              // every capability, and the index of sessions per user
+	withGenerations        // every capability but the index, and generations per user
 )
 
 type storeOnly struct{ f *faultyStore }
@@ -700,6 +711,8 @@ func show(f *faultyStore, caps capSet) vishnu.Store {
 		return storeOnly{f}
 	case withIndex:
 		return withUsers{f}
+	case withGenerations:
+		return withGens{f}
 	}
 	return f
 }
@@ -717,6 +730,8 @@ func faultyOf(s vishnu.Store) *faultyStore {
 		return s.f
 	case withCommitTouch:
 		return s.f
+	case withGens:
+		return s.faultyStore
 	case withUsers:
 		return s.faultyStore
 	}

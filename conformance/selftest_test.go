@@ -80,6 +80,8 @@ func capsOf(s vishnu.Store) capSet {
 		return noCleaner
 	case withUsers:
 		return withIndex
+	case withGens:
+		return withGenerations
 	}
 	return allCaps
 }
@@ -216,6 +218,13 @@ func brokenStores() []brokenStore {
 		{indexRemoveLike, "index-remove-like", []string{"UserIndex/ExactNames"}, selfTestOptions, withIndex, nil},
 		{indexKeepsLatest1000, "index-keeps-latest-1000", []string{"UserIndex/ManyEntries"}, selfTestOptions, withIndex, nil},
 		{indexOver30DaysIsADate, "index-over-30-days-is-a-date", []string{"Expiry/UserEntriesLong"}, selfTestOptions, withIndex, nil},
+		// Generations per user.
+		{genMadeUp, "generation-made-up", []string{"UserGenerations/ZeroUntilBumped"}, selfTestOptions, withGenerations, nil},
+		{genNotAdvanced, "generation-not-advanced", []string{"UserGenerations/Increasing", "UserGenerations/ConcurrentBumps"}, selfTestOptions, withGenerations, nil},
+		{genFoldsCase, "generation-folds-case", []string{"UserGenerations/PerUser"}, selfTestOptions, withGenerations, nil},
+		{genLostBumps, "generation-loses-bumps", []string{"UserGenerations/ConcurrentBumps"}, selfTestOptions, withGenerations, nil},
+		{genIgnoresContext, "generation-ignores-context", []string{"UserGenerations/Context"}, selfTestOptions, withGenerations, nil},
+		{genPerInstanceCache, "generation-per-instance-cache", []string{"Instances/UserGenerations"}, withSecond, withGenerations, nil},
 		// Returned memory, names as bytes, creation races, cleanup.
 		{loadReusesBuffer, "load-reuses-buffer", []string{"RoundTrip/ResultsKept"}, selfTestOptions, allCaps, nil},
 		{deleteLikeWildcard, "delete-like-wildcard", []string{"Isolation/Deletes"}, selfTestOptions, allCaps, nil},

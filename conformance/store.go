@@ -123,9 +123,10 @@ const (
 	// commits by load-change-save and concurrent requests on one session
 	// can lose each other's changes.
 	AtomicCommits Lack = 1 << iota
-	// UserIndex: the store is not a vishnu.UserIndex, so Session.Login,
-	// Manager.UserSessions and EndUserSessions return
-	// vishnu.ErrNoUserIndex.
+	// UserIndex: the store is not a vishnu.UserIndex, so
+	// Manager.UserSessions returns vishnu.ErrNoUserIndex, and a user's
+	// sessions are ended by a vishnu.UserGenerations, if the store is one,
+	// or Config.UserStamp.
 	UserIndex
 	// RemoteBackend: the store keeps its data in the process (core's
 	// memory store): no backend can be down, hang, or be shared by a
@@ -222,11 +223,12 @@ const (
 	capToucher
 	capCleaner
 	capUserIndex
+	capUserGenerations
 )
 
 // allCapabilities lists every capability, in the order the suite reports
 // them.
-var allCapabilities = []capability{capCommitter, capToucher, capCleaner, capUserIndex}
+var allCapabilities = []capability{capCommitter, capToucher, capCleaner, capUserIndex, capUserGenerations}
 
 func (c capability) String() string {
 	if c&(c-1) != 0 { // more than one
@@ -250,6 +252,8 @@ func (c capability) String() string {
 		return "vishnu.Cleaner"
 	case capUserIndex:
 		return "vishnu.UserIndex"
+	case capUserGenerations:
+		return "vishnu.UserGenerations"
 	}
 	return "capability"
 }
@@ -264,7 +268,9 @@ func (c capability) lacking() string {
 	case capCleaner:
 		return "expired records must be removed by the backend itself (native TTL)"
 	case capUserIndex:
-		return "it keeps no index of sessions per user, so Session.Login, Manager.UserSessions and EndUserSessions return vishnu.ErrNoUserIndex"
+		return "it keeps no index of sessions per user, so Manager.UserSessions returns vishnu.ErrNoUserIndex, and ending a user's sessions needs a vishnu.UserGenerations or Config.UserStamp"
+	case capUserGenerations:
+		return "it keeps no generation per user; a store with a vishnu.UserIndex does not need one"
 	}
 	return ""
 }
@@ -284,6 +290,9 @@ func capabilitiesOf(s vishnu.Store) capabilities {
 	}
 	if _, ok := s.(vishnu.UserIndex); ok {
 		c |= capabilities(capUserIndex)
+	}
+	if _, ok := s.(vishnu.UserGenerations); ok {
+		c |= capabilities(capUserGenerations)
 	}
 	return c
 }

@@ -35,6 +35,7 @@ func storeGroups() []storeGroup {
 		{name: "Race", cases: raceCases()},
 		{name: "Cleaner", needs: capCleaner, cases: cleanerCases()},
 		{name: "UserIndex", needs: capUserIndex, run: runUserIndex},
+		{name: "UserGenerations", needs: capUserGenerations, cases: generationCases()},
 	}
 }
 

@@ -99,6 +99,23 @@ func instanceCases() []instanceCase {
 				a.wantNotFound(id, "through the first instance, after it deleted the record and the second tried to write it")
 			},
 		},
+		{
+			name:  "UserGenerations",
+			rule:  "a bump of a user's generation through one instance is seen through another at once, also by one that has read it before",
+			needs: capUserGenerations,
+			run: func(a, b *storeT) {
+				user := newUser()
+				b.generation(user)
+				g := a.bump(user)
+				if got := b.generation(user); got != g {
+					b.Errorf("through the second instance, after the first bumped %q to %d, UserGeneration returns %d: the sessions the bump ends stay live there", user, g, got)
+				}
+				g = b.bump(user)
+				if got := a.generation(user); got != g {
+					a.Errorf("through the first instance, after the second bumped %q to %d, UserGeneration returns %d", user, g, got)
+				}
+			},
+		},
 	}
 }
 

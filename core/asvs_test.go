@@ -24,6 +24,7 @@ import (
 //	V3.4.4 __Host- prefix                  TestConfiguredCookieAttributes, TestConfigErrorsNameTheField
 //	V3.4.5 precise Path                    TestConfiguredCookieAttributes (cookie_test.go)
 //	store dump cannot be replayed          TestASVS_StoreDumpCannotBeReplayed
+//	V7.4.1 (5.0) ending ends, every store   TestCookieStorePasswordChangeEndsOtherSessions (userend_test.go)
 
 // recordingStore remembers the ids it was given.
 type recordingStore struct {

@@ -81,6 +81,35 @@ type Config struct {
 	// Server Error.
 	ErrorResponse func(ctx context.Context, err error) ErrorResponse
 
+	// UserStamp returns a stamp of user that changes when all of user's
+	// sessions must end: when the password changed, for instance (its
+	// change time, or its hash), or a counter the application advances for
+	// "sign out everywhere". Login records it (as a MAC keyed by Secret,
+	// never as it is) and a bound session whose user's stamp changed is
+	// ended on its next request (Session.EndedElsewhere). It is what lets
+	// EndUserSessions work with the cookie store, which keeps nothing on
+	// the server; with any other store it adds to what the store does. It
+	// is called once for each request that uses a bound session, so it
+	// must be cheap (a cached lookup), and with the request's context; an
+	// error is answered like a store failure (the error response), not by
+	// a logout. Sessions bound before it was set are ended on their next
+	// request. Optional. Default is none.
+	UserStamp func(ctx context.Context, user string) ([]byte, error)
+
+	// ClientIP returns the client's IP address of a net/http request, which
+	// Login records (UserSession.IP; at most MaxClientIPLen bytes). Behind
+	// a proxy, return the address the proxy reports, taken from the header
+	// that proxy sets and only from it. Frameworks not built on net/http
+	// report the client through their Transport (ClientReporter).
+	// Optional. Default is RemoteIP, the host of the connection's peer.
+	ClientIP func(r *http.Request) string
+
+	// MaxSessionsPerUser caps how many sessions a user may have: a Login
+	// beyond it ends the user's sessions that logged in first, so that the
+	// user keeps this many. It needs a store with a UserIndex (New says so
+	// otherwise). Optional. Default is 0, no cap.
+	MaxSessionsPerUser int
+
 	// Logger receives diagnostics: rejected cookies at Debug level, store
 	// failures at Error level. Optional. Default is slog.Default().
 	Logger *slog.Logger
@@ -173,6 +202,15 @@ func (c Config) withDefaults() (Config, error) {
 		if d.v > MaxTimeout {
 			return c, configErr(d.field, "must be at most MaxTimeout (400 days, the longest a browser keeps a cookie), got %v", d.v)
 		}
+	}
+	if c.MaxSessionsPerUser < 0 {
+		return c, configErr("MaxSessionsPerUser", "must not be negative, got %d", c.MaxSessionsPerUser)
+	}
+	if _, indexed := c.Store.(UserIndex); c.MaxSessionsPerUser > 0 && !indexed {
+		return c, configErr("MaxSessionsPerUser", "needs a store that lists a user's sessions (a UserIndex), which %T is not", c.Store)
+	}
+	if c.ClientIP == nil {
+		c.ClientIP = RemoteIP
 	}
 	if c.BrowserSessionTimeout == 0 {
 		c.BrowserSessionTimeout = 24 * time.Hour

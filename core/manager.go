@@ -1,7 +1,10 @@
 package vishnu
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -20,6 +23,14 @@ type Manager struct {
 	chunks    *chunkLayout // the cookie store's cookies; nil for other stores
 	committer Committer    // nil when the store lacks the capability
 	toucher   Toucher      // likewise
+	// How a user's sessions are listed and ended (see usergeneration.go):
+	// index is nil for the cookie store and stores without one;
+	// generations is used only by a store without an index; tombstones
+	// says that ended sessions leave a mark in the store.
+	index       UserIndex
+	generations UserGenerations
+	tombstones  bool
+	stampHashes sync.Pool // HMAC-SHA256 keyed by Secret, for Config.UserStamp
 
 	cookieAttrs string      // "; Path=/; HttpOnly; Secure; SameSite=Lax", and so on
 	warnedPlain atomic.Bool // the Secure-cookie-over-plain-HTTP warning was logged
@@ -60,6 +71,14 @@ func New(cfg Config) (*Manager, error) {
 	}
 	m.committer, _ = cfg.Store.(Committer)
 	m.toucher, _ = cfg.Store.(Toucher)
+	m.stampHashes.New = func() any { return hmac.New(sha256.New, cfg.Secret) }
+	if !m.inCookie {
+		m.index, _ = cfg.Store.(UserIndex)
+		if m.index == nil {
+			m.generations, _ = cfg.Store.(UserGenerations)
+		}
+		m.tombstones = m.index != nil || m.generations != nil
+	}
 	return m, nil
 }
 

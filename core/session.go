@@ -77,6 +77,9 @@ type state struct {
 	// response answers it; for a new session, where its token goes (see
 	// TokenConfig).
 	src TokenSource
+	// endedElsewhere: that cookie's session was ended from another session
+	// of its user (see Session.EndedElsewhere).
+	endedElsewhere bool
 
 	// fields is the session as the handler sees it; pending holds the
 	// changes not yet committed, with nil for a deletion (edits says which
@@ -215,6 +218,7 @@ func (s *Session) loadFrom(src TokenSource, values []string, now time.Time) (boo
 		}
 		fields, err := s.loadRecord(&d, id)
 		if errors.Is(err, ErrNotFound) {
+			s.foundTombstoneLocked(id)
 			continue
 		}
 		if err != nil {
@@ -227,6 +231,15 @@ func (s *Session) loadFrom(src TokenSource, values []string, now time.Time) (boo
 				// Best effort: the store's own expiry removes it otherwise.
 				_ = s.m.cfg.Store.Delete(s.ctx, id)
 			}
+			continue
+		}
+		if fields, err = s.userCheckedLocked(id, fields); err != nil {
+			s.loadErr = err
+			s.life.loaded(false)
+			return false, err
+		}
+		if fields == nil {
+			s.endedElsewhereLocked(id)
 			continue
 		}
 		s.tok, s.id, s.expires, s.refreshed, s.stale = d.token, id, d.expires, d.refreshed, d.stale
@@ -586,8 +599,9 @@ func (s *Session) Regenerate() error {
 // binding is what binds a session to a user: the user, and the info of
 // its entry in the user's index.
 type binding struct {
-	user string
-	info []byte
+	user  string
+	info  []byte
+	marks map[string][]byte // what ends the session without an index (usergeneration.go)
 }
 
 // identity is what names a session's record and what its cookie says: what
@@ -624,13 +638,10 @@ func (s *Session) regenerateLocked(to *binding, fresh bool) error {
 		return ErrHeadersWritten
 	}
 	m := s.m
-	idx, _ := m.cfg.Store.(UserIndex)
+	idx := m.index
 	from := binding{user: s.userLocked(), info: s.fields[fieldLogin]}
 	if to == nil && from.user != "" {
 		to = &from
-	}
-	if m.inCookie {
-		idx = nil
 	}
 	old := s.identityLocked()
 	if old.record.exists() && !m.inCookie && !fresh {
@@ -644,6 +655,7 @@ func (s *Session) regenerateLocked(to *binding, fresh bool) error {
 	}
 	if to != nil {
 		s.fields[fieldUser], s.fields[fieldLogin] = []byte(to.user), to.info
+		maps.Copy(s.fields, to.marks)
 	}
 	// The whole record, under a new token.
 	if err := s.commitLocked(true, true); err != nil {

@@ -13,10 +13,12 @@ import (
 // Sessions per user: a session bound to a user at login (Session.Login) is
 // listed in the store's index of that user's sessions (UserIndex), so that
 // the user can see their sessions and end any or all of them, and so that a
-// password change can end every other session.
+// password change can end every other session. Stores without an index end
+// them by a per-user generation or stamp (usergeneration.go).
 
-// ErrNoUserIndex is returned by the sessions-per-user methods when the
-// store keeps no index of sessions per user (see UserIndex).
+// ErrNoUserIndex is returned by Manager.UserSessions when the store keeps
+// no index of sessions per user (see UserIndex): memcached and the cookie
+// store, which can end a user's sessions but not list them.
 var ErrNoUserIndex = errors.New("vishnu: the store keeps no index of sessions per user")
 
 // The record fields that bind a session to its user: the user, and the
@@ -33,7 +35,9 @@ const (
 
 // userField reports whether k is one of the fields that bind a session to
 // its user, which Clear drops.
-func userField(k string) bool { return k == fieldUser || k == fieldLogin }
+func userField(k string) bool {
+	return k == fieldUser || k == fieldLogin || k == fieldGeneration || k == fieldStamp
+}
 
 // UserSession is one of a user's sessions, as Manager.UserSessions lists it.
 type UserSession struct {
@@ -45,6 +49,17 @@ type UserSession struct {
 	Label string
 	// LoggedIn is when the session was bound to the user.
 	LoggedIn time.Time
+	// Created is when the session was created (before Login, for a
+	// session that was used before it logged in).
+	Created time.Time
+	// LastActive is when the session was last used, to within a tenth of
+	// its timeout: it is recorded when its expiry is pushed back, which
+	// writes to the store anyway, and never costs a write of its own.
+	LastActive time.Time
+	// IP and UserAgent are the client's at Login (see Config.ClientIP and
+	// ClientReporter), at most MaxClientIPLen and MaxUserAgentLen bytes.
+	IP        string
+	UserAgent string
 	// Current is set for the session of the request passed to UserSessions.
 	Current bool
 }
@@ -52,9 +67,8 @@ type UserSession struct {
 // Login binds the session to user at login: it regenerates the session
 // (a new token, as login needs; see Regenerate), records user in it, and
 // adds it to the user's index with label, what the application shows in a
-// list of the user's sessions ("Firefox on Linux"). It saves the session.
-// With a store that is no UserIndex it returns ErrNoUserIndex and changes
-// nothing.
+// list of the user's sessions ("Firefox on Linux"), with the client's IP
+// and User-Agent (see UserSession). It saves the session.
 //
 // A session bound to another user starts over empty: nothing of the other
 // user's session, nor of this request's changes before Login, is carried
@@ -66,31 +80,71 @@ type UserSession struct {
 // (as for a failed Regenerate). A login racing EndUserSessions of the same
 // user either is ended too or is listed afterwards: the new record is
 // written before it is listed, and if it cannot be listed it is deleted.
+// Without an index, the login records the user's generation or stamp
+// before its record is written: a login that read it before the end is
+// ended by it, one that read it after is a login that came after the end.
+//
+// With Config.MaxSessionsPerUser, Login then ends the user's sessions that
+// logged in first, beyond the cap; an error doing so is returned, the
+// login itself having succeeded.
+//
+// Login needs a way to end the user's sessions: a store with a UserIndex
+// or UserGenerations, or Config.UserStamp. Without one it returns
+// ErrCannotEndUserSessions and changes nothing.
 func (s *Session) Login(user, label string) error {
 	if s == nil {
 		return ErrNoSession
 	}
-	if _, ok := s.m.cfg.Store.(UserIndex); !ok || s.m.inCookie {
-		return ErrNoUserIndex
+	m := s.m
+	if !m.canEndUsers() {
+		return ErrCannotEndUserSessions
 	}
 	if user == "" {
 		return errors.New("vishnu: Login needs a user")
 	}
-	return s.withChangeable(func() error {
+	marks, err := m.loginMarks(s.ctx, user)
+	if err != nil {
+		return err
+	}
+	ip, ua := s.clientOf()
+	info := EncodeRecord(map[string][]byte{
+		"label": []byte(label),
+		"at":    binary.AppendVarint(nil, m.cfg.Clock().Unix()),
+		"ip":    []byte(ip),
+		"ua":    []byte(ua),
+	})
+	err = s.withChangeable(func() error {
 		prev := s.userLocked()
-		info := EncodeRecord(map[string][]byte{
-			"label": []byte(label),
-			"at":    binary.AppendVarint(nil, s.m.cfg.Clock().Unix()),
-		})
 		other := prev != "" && prev != user
-		if err := s.regenerateLocked(&binding{user: user, info: info}, other); err != nil {
+		if err := s.regenerateLocked(&binding{user: user, info: info, marks: marks}, other); err != nil {
 			return err
 		}
 		if other {
-			s.m.cfg.Logger.InfoContext(s.ctx, "vishnu: session of another user replaced by an empty one at login", "was", prev)
+			m.cfg.Logger.InfoContext(s.ctx, "vishnu: session of another user replaced by an empty one at login", "was", prev)
 		}
 		return nil
 	})
+	if err != nil || m.cfg.MaxSessionsPerUser == 0 {
+		return err
+	}
+	return m.capSessions(s.ctx, user, s)
+}
+
+// capSessions ends user's sessions that logged in first, but for current,
+// until MaxSessionsPerUser remain.
+func (m *Manager) capSessions(ctx context.Context, user string, current *Session) error {
+	list, err := m.UserSessions(ctx, user, current)
+	if err != nil {
+		return fmt.Errorf("vishnu: login: cap the user's sessions: %w", err)
+	}
+	var errs []error
+	for over := len(list) - m.cfg.MaxSessionsPerUser; over > 0 && len(list) > 0; list = list[1:] {
+		if !list[0].Current {
+			errs = append(errs, m.endListed(ctx, m.index, user, list[0].ID))
+			over--
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // User returns the user the session was bound to by Login, or "".
@@ -119,15 +173,16 @@ func (m *Manager) indexExpiry(fields map[string][]byte, now time.Time) time.Time
 
 // UserSessions lists user's active sessions, oldest login first. A session
 // is active as loading it would find it: its record exists, is still bound
-// to user (not cleared, nor logged in as another user since), and is within
-// the idle and absolute timeouts in force now (a timeout lowered since the
-// session was last used applies at once). Entries of sessions that are not
-// are dropped from the index as they are found, so none is ever listed.
-// current, when not nil, is the session of the request, marked Current in
-// the list.
+// to user (not cleared, nor logged in as another user since, nor ended by
+// a change of Config.UserStamp), and is within the idle and absolute
+// timeouts in force now (a timeout lowered since the session was last
+// used applies at once). Entries of sessions that are not are dropped from
+// the index as they are found, so none is ever listed. current, when not
+// nil, is the session of the request, marked Current in the list. Listing
+// needs a store with a UserIndex: it returns ErrNoUserIndex otherwise.
 func (m *Manager) UserSessions(ctx context.Context, user string, current *Session) ([]UserSession, error) {
-	idx, ok := m.cfg.Store.(UserIndex)
-	if !ok || m.inCookie {
+	idx := m.index
+	if idx == nil {
 		return nil, ErrNoUserIndex
 	}
 	entries, err := idx.UserSessions(ctx, user)
@@ -137,7 +192,7 @@ func (m *Manager) UserSessions(ctx context.Context, user string, current *Sessio
 	cur := current.storeID()
 	var out []UserSession
 	for id, info := range entries {
-		live, err := m.boundTo(ctx, id, user)
+		fields, live, err := m.boundTo(ctx, id, user)
 		if err != nil {
 			return nil, fmt.Errorf("vishnu: list sessions: %w", err)
 		}
@@ -145,14 +200,7 @@ func (m *Manager) UserSessions(ctx context.Context, user string, current *Sessio
 			_ = idx.RemoveUserSession(ctx, user, id) // best effort: it is checked again next time
 			continue
 		}
-		us := UserSession{ID: id, Current: id == cur}
-		if f, err := DecodeRecord(info); err == nil {
-			us.Label = string(f["label"])
-			if n, size := binary.Varint(f["at"]); size > 0 {
-				us.LoggedIn = time.Unix(n, 0)
-			}
-		}
-		out = append(out, us)
+		out = append(out, userSession(id, id == cur, info, fields))
 	}
 	slices.SortFunc(out, func(a, b UserSession) int {
 		if c := a.LoggedIn.Compare(b.LoggedIn); c != 0 {
@@ -163,60 +211,110 @@ func (m *Manager) UserSessions(ctx context.Context, user string, current *Sessio
 	return out, nil
 }
 
-// boundTo reports whether the record id exists, is within the timeouts in
-// force, and is bound to user.
-func (m *Manager) boundTo(ctx context.Context, id, user string) (bool, error) {
+// userSession makes the UserSession of a live session from its index
+// entry's info and its record's fields.
+func userSession(id string, current bool, info []byte, fields map[string][]byte) UserSession {
+	us := UserSession{ID: id, Current: current, Created: createdAt(fields)}
+	if f, err := DecodeRecord(info); err == nil {
+		us.Label, us.IP, us.UserAgent = string(f["label"]), string(f["ip"]), string(f["ua"])
+		if n, size := binary.Varint(f["at"]); size > 0 {
+			us.LoggedIn = time.Unix(n, 0)
+		}
+	}
+	us.LastActive = us.LoggedIn
+	if n, size := binary.Varint(fields[fieldRefreshed]); size > 0 {
+		us.LastActive = time.Unix(n, 0)
+	}
+	return us
+}
+
+// boundTo returns the fields of the record id, and whether it exists, is
+// within the timeouts in force, and is bound to user (and not ended by the
+// user's generation or stamp).
+func (m *Manager) boundTo(ctx context.Context, id, user string) (map[string][]byte, bool, error) {
 	rec, err := m.cfg.Store.Load(ctx, id)
 	if errors.Is(err, ErrNotFound) {
-		return false, nil
+		return nil, false, nil
 	}
 	if err != nil {
-		return false, err
+		return nil, false, err
 	}
 	fields, err := DecodeRecord(rec)
 	if err != nil {
-		return false, nil
+		return nil, false, nil
 	}
 	now := m.cfg.Clock()
 	refreshed := now // a record that does not say is not idle
 	if n, size := binary.Varint(fields[fieldRefreshed]); size > 0 {
 		refreshed = time.Unix(n, 0)
 	}
-	if m.expiredNow(fields, refreshed, now) {
-		return false, nil
+	if m.expiredNow(fields, refreshed, now) || string(fields[fieldUser]) != user {
+		return fields, false, nil
 	}
-	return string(fields[fieldUser]) == user, nil
+	ended, err := m.endedByUser(ctx, fields)
+	return fields, !ended, err
 }
 
 // EndUserSession ends one of user's sessions, named by its UserSession.ID,
 // as Destroy would: its record is deleted, and a request in flight with it
-// cannot bring it back. An id that is not one of user's sessions is left
-// alone (nil error), so one user cannot end another's.
+// cannot bring it back. Its next request is told (Session.EndedElsewhere).
+// An id that is not one of user's sessions is left alone (nil error), so
+// one user cannot end another's. It works on every store that keeps
+// sessions on the server, with or without an index; the cookie store
+// names no session by an id, and returns ErrCannotEndUserSessions (use
+// EndUserSessions there).
 func (m *Manager) EndUserSession(ctx context.Context, user, id string) error {
-	idx, ok := m.cfg.Store.(UserIndex)
-	if !ok || m.inCookie {
-		return ErrNoUserIndex
+	if m.inCookie {
+		return ErrCannotEndUserSessions
 	}
-	entries, err := idx.UserSessions(ctx, user)
+	if m.index == nil {
+		if _, err := m.endOne(ctx, user, id); err != nil {
+			return fmt.Errorf("vishnu: end session: %w", err)
+		}
+		return nil
+	}
+	entries, err := m.index.UserSessions(ctx, user)
 	if err != nil {
 		return fmt.Errorf("vishnu: end session: %w", err)
 	}
 	if _, listed := entries[id]; !listed {
 		return nil
 	}
-	return m.endListed(ctx, idx, user, id)
+	return m.endListed(ctx, m.index, user, id)
 }
 
 // EndUserSessions ends every session of user, but for except (the
 // request's own session, after a password change) when it is not nil.
-// A login of the same user that runs concurrently is either ended too or
-// listed afterwards (see Login).
+// Each is ended on every store, in the way the store allows:
+//   - with a UserIndex (memory, Redis, Datastore, PostgreSQL), every
+//     listed session is deleted now; a login of the same user that runs
+//     concurrently is either ended too or listed afterwards (see Login);
+//   - with UserGenerations (memcached), the user's generation is bumped,
+//     and each session is ended on its next request, or by its expiry;
+//   - with Config.UserStamp (required by the cookie store), the
+//     application changes the stamp first (a password change does), and
+//     each session is ended on its next request.
+//
+// except stays: it is moved to the new generation or stamp and saved (as
+// Save would, with its other changes). Every ended session's next request
+// is told (Session.EndedElsewhere). Without any of the three it returns
+// ErrCannotEndUserSessions.
 func (m *Manager) EndUserSessions(ctx context.Context, user string, except *Session) error {
-	idx, ok := m.cfg.Store.(UserIndex)
-	if !ok || m.inCookie {
-		return ErrNoUserIndex
+	if !m.canEndUsers() {
+		return ErrCannotEndUserSessions
 	}
-	entries, err := idx.UserSessions(ctx, user)
+	if m.cfg.UserStamp != nil {
+		if err := m.restamp(ctx, user, except); err != nil {
+			return err
+		}
+	}
+	if m.generations != nil {
+		return m.endByGeneration(ctx, user, except)
+	}
+	if m.index == nil {
+		return nil
+	}
+	entries, err := m.index.UserSessions(ctx, user)
 	if err != nil {
 		return fmt.Errorf("vishnu: end sessions: %w", err)
 	}
@@ -224,29 +322,31 @@ func (m *Manager) EndUserSessions(ctx context.Context, user string, except *Sess
 	var errs []error
 	for id := range entries {
 		if id != keep {
-			errs = append(errs, m.endListed(ctx, idx, user, id))
+			errs = append(errs, m.endListed(ctx, m.index, user, id))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// endListed deletes a listed session's record, then its entry. The record
-// goes first: an entry without a record is harmless, a record without an
-// entry would be a session nobody can end.
+// endListed ends a listed session (endOne), then drops its entry. The
+// record goes first: an entry without a record is harmless, a record
+// without an entry would be a session nobody can end.
 func (m *Manager) endListed(ctx context.Context, idx UserIndex, user, id string) error {
-	if live, err := m.boundTo(ctx, id, user); err != nil || live {
-		if err == nil {
-			err = m.cfg.Store.Delete(ctx, id)
-		}
-		if err != nil {
-			return fmt.Errorf("vishnu: end session: %w", err)
-		}
+	if _, err := m.endOne(ctx, user, id); err != nil {
+		return fmt.Errorf("vishnu: end session: %w", err)
 	}
 	if err := idx.RemoveUserSession(ctx, user, id); err != nil {
 		return fmt.Errorf("vishnu: end session: unlist: %w", err)
 	}
 	return nil
 }
+
+// ID returns the id of the session's record in the store, as
+// UserSession.ID names it: what EndUserSession takes. On a store without a
+// UserIndex (memcached), an application that wants to end one session of
+// a user from another keeps these ids itself. It is "" for a session not
+// saved yet, and always with the cookie store.
+func (s *Session) ID() string { return s.storeID() }
 
 // storeID returns the store id of a session loaded with a record, or "".
 func (s *Session) storeID() string {

@@ -151,18 +151,22 @@ func TestEndUserSessionsRacingLogins(t *testing.T) {
 	}
 }
 
-// A store without an index says so.
-func TestLoginNeedsAUserIndex(t *testing.T) {
+// The cookie store without Config.UserStamp can neither list nor end a
+// user's sessions, and says so; Login binds nothing.
+func TestLoginNeedsAWayToEnd(t *testing.T) {
 	cfg, _ := testConfig(newClock())
 	cfg.Store = vishnu.NewCookieStore()
 	cfg.EncryptKey = []byte("an encryption key of 32 bytes!!!")
 	m := newManager(t, cfg)
 	b := newBrowser(t, serve(t, m, usersApp(m)))
 	body, _ := b.get("/login?u=ann")
-	if !strings.Contains(body, vishnu.ErrNoUserIndex.Error()) {
+	if !strings.Contains(body, vishnu.ErrCannotEndUserSessions.Error()) {
 		t.Fatalf("Login on the cookie store: %q", body)
 	}
 	if _, err := m.UserSessions(t.Context(), "ann", nil); !errors.Is(err, vishnu.ErrNoUserIndex) {
 		t.Fatalf("UserSessions on the cookie store: %v", err)
+	}
+	if err := m.EndUserSessions(t.Context(), "ann", nil); !errors.Is(err, vishnu.ErrCannotEndUserSessions) {
+		t.Fatalf("EndUserSessions on the cookie store: %v", err)
 	}
 }

@@ -3,6 +3,10 @@ package memcachestore
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -101,5 +105,57 @@ func BenchmarkTouch(b *testing.B) {
 		if err := s.Touch(ctx, id, exp); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkRequestRead is a request that reads its session through core's
+// middleware, for a session not logged in and a logged-in one, whose
+// request also reads the user's generation: what ending a user's sessions
+// without an index costs.
+func BenchmarkRequestRead(b *testing.B) {
+	for _, login := range []bool{false, true} {
+		b.Run(map[bool]string{false: "unbound", true: "bound"}[login], func(b *testing.B) {
+			m, err := vishnu.New(vishnu.Config{
+				Store:    newTestStore(b, testAddrs(b)[:1]),
+				Secret:   []byte("a secret of at least 32 bytes!!!"),
+				AutoSave: true,
+				Cookie:   vishnu.CookieConfig{Insecure: true},
+				Logger:   slog.New(slog.DiscardHandler),
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			setup := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				s := vishnu.FromContext(r.Context())
+				if err := s.Set("user", "ann"); err != nil {
+					b.Fatal(err)
+				}
+				if login {
+					if err := s.Login("ann", "bench"); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}))
+			rec := httptest.NewRecorder()
+			setup.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+			cs := rec.Result().Cookies()
+			if len(cs) != 1 {
+				b.Fatalf("no session cookie: %v", rec.Header())
+			}
+			read := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				v, _ := vishnu.Get[string](vishnu.FromContext(r.Context()), "user")
+				io.WriteString(w, v)
+			}))
+			req := httptest.NewRequest("GET", "/", nil)
+			req.AddCookie(cs[0])
+			b.ReportAllocs()
+			for b.Loop() {
+				rec := httptest.NewRecorder()
+				read.ServeHTTP(rec, req)
+				if rec.Body.String() != "ann" {
+					b.Fatalf("read %q", rec.Body.String())
+				}
+			}
+		})
 	}
 }

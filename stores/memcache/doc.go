@@ -22,6 +22,13 @@
 // see [WithMaxItemSize]) are accepted, and a larger one fails with an error
 // wrapping [ErrTooLarge] that names the limit, before anything is sent.
 //
+// A user's sessions are ended without an index (memcached cannot list
+// keys): Store keeps a generation per user ([vishnu.UserGenerations]), so
+// that Manager.EndUserSessions (a password change) and EndUserSession work,
+// at the cost of one get per request of a logged-in session. Listing a
+// user's sessions (Manager.UserSessions) needs an index, and returns
+// vishnu.ErrNoUserIndex. An evicted generation ends the user's sessions.
+//
 // memcached keeps nothing on disk and drops items to make room when full:
 // give it enough memory for the sessions, and expect a restarted server to
 // have forgotten the sessions it held (their visitors get new sessions).

@@ -43,7 +43,9 @@ const minItemSize = 1024
 //
 // Store implements [vishnu.Committer] with memcached's gets and cas, and
 // [vishnu.Toucher] with touch, so that concurrent requests on one session
-// lose no change and expiry is pushed back without resending the data.
+// lose no change and expiry is pushed back without resending the data, and
+// [vishnu.UserGenerations], so that a user's sessions can be ended without
+// an index.
 //
 // Errors: a missing item is [vishnu.ErrNotFound], and only that. Every
 // other failure (a server down, a timeout, a cancelled context) is returned
