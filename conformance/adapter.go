@@ -135,7 +135,9 @@ func (resp *Response) Send(w http.ResponseWriter) error {
 //
 // The server must serve requests concurrently (a case holds a hundred
 // requests at once) and accept request headers of at least 8 KiB (a case
-// sends a 5000-byte cookie; fasthttp's default read buffer is 4 KiB).
+// sends a 5000-byte cookie; fasthttp's default read buffer is 4 KiB), and
+// of 16 KiB with the cookie store (the CookieStore/Chunks cases send a
+// session of about 12 KB in four cookies).
 type ServeFunc func(t *testing.T, m *vishnu.Manager, h Handler) (baseURL string)
 
 // NetHTTP is the ServeFunc of core's own net/http middleware,

@@ -40,6 +40,7 @@ func adapterGroups() []adapterGroup {
 		{"StoreDown", storeDownCases()},
 		{"Concurrent", concurrentCases()},
 		{"HeaderToken", headerCases()},
+		{"CookieStore/Chunks", chunkCases()},
 	}
 }
 

@@ -249,3 +249,24 @@ func serveWithoutTokenHeaders(t *testing.T, m *vishnu.Manager, h conformance.Han
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
+
+// serveDroppingCookiePieces hands the session middleware only the cookie
+// named as the session, not the numbered cookies the cookie store splits a
+// large session over, as an adapter that copies the request's cookies by
+// that one name does.
+func serveDroppingCookiePieces(t *testing.T, m *vishnu.Manager, h conformance.Handler) string {
+	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = h(vishnu.FromContext(r.Context()), conformance.NewRequest(r)).Send(w)
+	})
+	inner := m.Handler(app)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		kept := r.CookiesNamed(m.CookieName()) // the mistake: not name.1, name.2, …
+		r.Header.Del("Cookie")
+		for _, c := range kept {
+			r.AddCookie(c)
+		}
+		inner.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}

@@ -62,8 +62,9 @@ func cookieManager(t *testing.T, edit func(*vishnu.Config)) *vishnu.Manager {
 	})
 }
 
-// tooLarge is a value no session cookie can hold.
-var tooLarge = strings.Repeat("x", 5000)
+// tooLarge is a value no session cookie can hold, even split over the
+// cookie store's default 4 cookies.
+var tooLarge = strings.Repeat("x", 20000)
 
 // pathRoute answers by one of echo's ways of responding, after setting the
 // session's "via" to its name (and, with ?big=1, a value too large for a

@@ -67,8 +67,9 @@ func cookieManager(t *testing.T, edit func(*vishnu.Config)) *vishnu.Manager {
 	})
 }
 
-// tooLarge is a value no session cookie can hold.
-var tooLarge = strings.Repeat("x", 5000)
+// tooLarge is a value no session cookie can hold, even split over the
+// cookie store's default 4 cookies.
+var tooLarge = strings.Repeat("x", 20000)
 
 // flush flushes c's response as echo v5 handlers do: c.Response() is an
 // http.ResponseWriter, flushed through a ResponseController.
