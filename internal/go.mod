@@ -4,7 +4,7 @@ go 1.26.0
 
 require github.com/vishnu-go/vishnu/conformance v0.1.0
 
-require github.com/vishnu-go/vishnu/core v0.1.0 // indirect
+require github.com/vishnu-go/vishnu/core v0.1.0
 
 replace (
 	github.com/vishnu-go/vishnu/conformance => ../conformance

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"log/slog"
 	"testing"
 
+	"github.com/vishnu-go/vishnu/examples/pages"
 	"github.com/vishnu-go/vishnu/examples/pages/pagestest"
 )
 
@@ -10,7 +12,7 @@ import (
 // loopback, and returns its URL.
 func newTestServer(t *testing.T) string {
 	t.Helper()
-	return pagestest.Serve(t, newApp(pagestest.Manager(t)))
+	return pagestest.Serve(t, pages.Handler(pagestest.Manager(t), slog.New(slog.NewTextHandler(t.Output(), nil))))
 }
 
 // TestStories walks the demo through the stories every example app passes:

@@ -19,7 +19,6 @@ import (
 
 func main() {
 	pages.Main(func(ctx context.Context, addr, secret string, log *slog.Logger, ready func(net.Addr)) error {
-		slog.SetDefault(log) // the app's own logger is slog.Default()
 		return run(ctx, addr, secret, log, ready)
 	})
 }
@@ -32,5 +31,5 @@ func run(ctx context.Context, addr, secret string, log *slog.Logger, ready func(
 	if err != nil {
 		return err
 	}
-	return pages.Serve(ctx, addr, newApp(m), "the Vishnu demo", log, ready)
+	return pages.Serve(ctx, addr, pages.Handler(m, log), "the Vishnu demo", log, ready)
 }

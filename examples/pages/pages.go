@@ -1,6 +1,7 @@
 // Package pages holds what every example app shows, whatever its
 // framework: the page, its data, and the rules of the login form. Each app
-// writes only its handlers, in its framework's idiom, over the same page.
+// on a framework writes only its handlers, in that framework's idiom, over
+// the same page; the apps on net/http share one Handler.
 package pages
 
 import (

@@ -68,7 +68,7 @@ func run(ctx context.Context, url, addr, secret string, log *slog.Logger, ready 
 		return err
 	}
 	go cleanEvery(ctx, store, 10*time.Minute, log)
-	return pages.Serve(ctx, addr, newApp(m, log), "the Vishnu demo on PostgreSQL", log, ready)
+	return pages.Serve(ctx, addr, pages.Handler(m, log), "the Vishnu demo on PostgreSQL", log, ready)
 }
 
 // cleanEvery deletes sessions dormant for a day, every period, until ctx

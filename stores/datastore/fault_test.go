@@ -11,240 +11,73 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	vishnu "github.com/vishnu-go/vishnu/core"
+	"github.com/vishnu-go/vishnu/internal/faultload"
 	datastorestore "github.com/vishnu-go/vishnu/stores/datastore"
 )
 
 // TestEmulatorKilled kills the Datastore emulator under a running
-// application (core's net/http middleware, AutoSave on, a 503 error
-// response) in the middle of a run of requests, and starts it again on the
-// same port:
-//
-//   - while it is down, every request gets the configured 503 within the
-//     store's timeout (plus the server's own work), none a half-written
-//     page, and the visitor's cookie is neither cleared nor replaced;
-//   - once it is back, requests succeed again without restarting anything;
-//   - nothing panics, and no goroutine is left behind.
+// application in the middle of a run of requests, and starts it again on
+// the same port (faultload.Run says what is checked): error responses come
+// within the store's timeout, plus the server's own work.
 //
 // The emulator keeps its data in memory, so a killed one comes back empty
 // and the visitor starts a new session; the Datastore itself keeps its
-// data through an outage.
+// data through an outage (TestNetworkCut).
 func TestEmulatorKilled(t *testing.T) {
 	emu := startEmulator(t)
-	goroutinesBefore := runtime.NumGoroutine()
-
 	const timeout = time.Second
 	// A request may take the store's timeout for its Load and again for
 	// its Commit, and the machine is shared: this much more is allowed.
 	const slack = 2 * time.Second
-	client := dialEmulator(t, emu.Addr, "", nil)
-	store, err := datastorestore.New(client, datastorestore.WithTimeout(timeout))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A JVM just started can take longer than the timeout over its first
-	// requests; the up phase is about the store, not the emulator's warm-up.
-	warm, err := datastorestore.New(client, datastorestore.WithTimeout(30*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for range 3 {
-		if _, err := warm.Load(context.Background(), "warm-up"); !errors.Is(err, vishnu.ErrNotFound) {
-			t.Fatalf("warming the emulator up: %v", err)
-		}
-	}
-	var storeErrs sync.Map // error text -> the error, as the error response saw them
-	secret := make([]byte, 32)
-	_, _ = rand.Read(secret)
-	m, err := vishnu.New(vishnu.Config{
-		Store:    store,
-		Secret:   secret,
-		AutoSave: true,
-		Cookie:   vishnu.CookieConfig{Insecure: true},
-		Logger:   slog.New(slog.DiscardHandler),
-		ErrorResponse: func(_ context.Context, err error) vishnu.ErrorResponse {
-			storeErrs.Store(err.Error(), err)
-			return vishnu.ErrorResponse{Status: http.StatusServiceUnavailable, Body: []byte("session store unavailable\n")}
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The application counts the visitor's requests in the session.
-	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := vishnu.FromContext(r.Context())
-		n, _ := vishnu.Get[int](s, "n")
-		if err := s.Set("n", n+1); err != nil {
-			return // the store is down: the middleware answers
-		}
-		fmt.Fprint(w, n+1)
-	})
-	ts := httptest.NewServer(m.Handler(app))
-
-	type result struct {
-		code int
-		body string
-		took time.Duration
-	}
-	get := func(hc *http.Client) (result, error) {
-		start := time.Now()
-		resp, err := hc.Get(ts.URL)
-		if err != nil {
-			return result{}, err
-		}
-		defer resp.Body.Close()
-		body, err := io.ReadAll(resp.Body)
-		return result{resp.StatusCode, strings.TrimSpace(string(body)), time.Since(start)}, err
-	}
-	newBrowser := func() *http.Client {
-		jar, _ := cookiejar.New(nil)
-		return &http.Client{Jar: jar, Timeout: 30 * time.Second}
-	}
-
-	// Other visitors keep requests in flight while the emulator goes away
-	// and comes back: each gets its page or the error response in time.
-	var stop atomic.Bool
-	var others sync.WaitGroup
-	var otherOK, otherDown atomic.Int32
-	for range 4 {
-		others.Go(func() {
-			hc := newBrowser()
-			defer hc.CloseIdleConnections()
-			for i := 0; i < 5000 && !stop.Load(); i++ {
-				r, err := get(hc)
-				switch {
-				case err != nil:
-					t.Errorf("request of another visitor failed: %v", err)
-					return
-				case r.code == http.StatusOK:
-					otherOK.Add(1)
-				case r.code == http.StatusServiceUnavailable && r.body == "session store unavailable":
-					otherDown.Add(1)
-					if r.took > timeout+slack {
-						t.Errorf("another visitor's error response took %v, with a store timeout of %v", r.took, timeout)
-					}
-				default:
-					t.Errorf("another visitor got %d %q, want 200 or the error response", r.code, r.body)
-					return
+	faultload.Run(t, faultload.Config{
+		Backend:     "the emulator",
+		ErrorPrefix: "datastorestore:",
+		Connect: func(t testing.TB) (vishnu.Store, func() error) {
+			client := dialEmulator(t, emu.Addr, "", nil)
+			store, err := datastorestore.New(client, datastorestore.WithTimeout(timeout))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// A JVM just started can take longer than the timeout over its
+			// first requests; the load is about the store, not the
+			// emulator's warm-up.
+			warm, err := datastorestore.New(client, datastorestore.WithTimeout(30*time.Second))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range 3 {
+				if _, err := warm.Load(context.Background(), "warm-up"); !errors.Is(err, vishnu.ErrNotFound) {
+					t.Fatalf("warming the emulator up: %v", err)
 				}
-				time.Sleep(5 * time.Millisecond)
 			}
-		})
-	}
-
-	// One visitor's requests, in order: up, down, up again.
-	hc := newBrowser()
-	count := 0
-	for i := range 20 {
-		r, err := get(hc)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if count++; r.code != http.StatusOK || r.body != strconv.Itoa(count) {
-			t.Fatalf("request %d, emulator up: %d %q, want 200 %q", i, r.code, r.body, strconv.Itoa(count))
-		}
-	}
-	cookie := cookieValue(hc, ts.URL)
-
-	emu.Kill()
-	for i := range 5 {
-		r, err := get(hc)
-		if err != nil {
-			t.Fatalf("request %d, emulator down: %v", i, err)
-		}
-		if r.code != http.StatusServiceUnavailable || r.body != "session store unavailable" {
-			t.Fatalf("request %d, emulator down: %d %q, want the configured 503", i, r.code, r.body)
-		}
-		if r.took > timeout+slack {
-			t.Errorf("request %d, emulator down: the error response took %v, with a store timeout of %v", i, r.took, timeout)
-		}
-		if got := cookieValue(hc, ts.URL); got != cookie {
-			t.Fatalf("request %d, emulator down: the session cookie changed from %q to %q: the visitor was logged out", i, cookie, got)
-		}
-		t.Logf("emulator down: request %d answered %d in %v", i, r.code, r.took.Round(time.Millisecond))
-	}
-
-	emu.Restart(t)
-	restarted := time.Now()
-	for attempt := 0; ; attempt++ {
-		r, err := get(hc)
-		if err == nil && r.code == http.StatusOK {
-			// The emulator came back empty: a new session.
-			if r.body != "1" {
-				t.Errorf("first page after the restart: %q, want a new session's 1", r.body)
+			// The emulator requires composite indexes (startEmulator):
+			// Cleanup's query must do with the built-in ones, as on a fresh
+			// database. The warm-up's timeout: the JVM may still be slow.
+			ctx := context.Background()
+			if err := warm.Save(ctx, "dormant", []byte("x"), time.Now().Add(-time.Hour)); err != nil {
+				t.Fatal(err)
 			}
-			t.Logf("requests succeed again %v after the emulator is back", time.Since(restarted).Round(time.Millisecond))
-			break
-		}
-		if err == nil && r.code != http.StatusServiceUnavailable {
-			t.Fatalf("after the restart: %d %q, want 200 or the error response", r.code, r.body)
-		}
-		if time.Since(restarted) > 30*time.Second {
-			t.Fatalf("requests still fail %v after the emulator came back: %v %+v", time.Since(restarted).Round(time.Millisecond), err, r)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	for i := 2; i <= 5; i++ {
-		if r, err := get(hc); err != nil || r.code != http.StatusOK || r.body != strconv.Itoa(i) {
-			t.Fatalf("request %d after the restart: %+v %v, want 200 %d", i, r, err, i)
-		}
-	}
-
-	// The emulator requires composite indexes (startEmulator): Cleanup's
-	// query must do with the built-in ones, as on a fresh database.
-	ctx := context.Background()
-	if err := store.Save(ctx, "dormant", []byte("x"), time.Now().Add(-time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	if finished, err := store.Cleanup(ctx, 0, 10); err != nil || !finished {
-		t.Errorf("Cleanup on an emulator that requires composite indexes: %v, %v", finished, err)
-	}
-
-	stop.Store(true)
-	others.Wait()
-	hc.CloseIdleConnections()
-	t.Logf("other visitors: %d pages, %d error responses", otherOK.Load(), otherDown.Load())
-	if otherOK.Load() == 0 || otherDown.Load() == 0 {
-		t.Error("the other visitors did not see both the emulator up and down")
-	}
-
-	// What the error response was for was the Datastore's failure, never
-	// "no session".
-	n := 0
-	storeErrs.Range(func(_, v any) bool {
-		err := v.(error)
-		if n++; n <= 3 {
-			t.Logf("error response for: %v", err)
-		}
-		if errors.Is(err, vishnu.ErrNotFound) || !strings.Contains(err.Error(), "datastorestore:") {
-			t.Errorf("error response for %v, want a Datastore failure", err)
-		}
-		return true
+			if finished, err := warm.Cleanup(ctx, 0, 10); err != nil || !finished {
+				t.Errorf("Cleanup on an emulator that requires composite indexes: %v, %v", finished, err)
+			}
+			return store, client.Close
+		},
+		Kill:    emu.Kill,
+		Restart: emu.Restart,
+		Up:      20, Down: 5, After: 4,
+		Recovery:      30 * time.Second,
+		ErrorWithin:   timeout + slack,
+		ClientTimeout: 30 * time.Second,
+		OtherRequests: 5000,
+		OtherPause:    5 * time.Millisecond,
 	})
-	if n == 0 {
-		t.Error("the error response was never sent")
-	}
-
-	ts.Close()
-	if err := client.Close(); err != nil {
-		t.Errorf("closing the client: %v", err)
-	}
-	var now int
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if now = runtime.NumGoroutine(); now <= goroutinesBefore {
-			return
-		}
-	}
-	buf := make([]byte, 1<<20)
-	t.Errorf("%d goroutines before, %d after: leaked\n%s", goroutinesBefore, now, buf[:runtime.Stack(buf, true)])
 }
 
 func cookieValue(hc *http.Client, url string) string {

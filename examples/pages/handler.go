@@ -1,4 +1,4 @@
-package main
+package pages
 
 import (
 	"errors"
@@ -6,18 +6,20 @@ import (
 	"net/http"
 
 	vishnu "github.com/vishnu-go/vishnu/core"
-	"github.com/vishnu-go/vishnu/examples/pages"
 )
 
+// app holds the handlers of Handler's routes.
 type app struct {
 	m   *vishnu.Manager
 	log *slog.Logger
 }
 
-// newApp returns the demo's handler: its routes behind Vishnu's middleware,
-// behind cross-origin protection.
-func newApp(m *vishnu.Manager) http.Handler {
-	a := &app{m: m, log: slog.Default()}
+// Handler returns the pages on net/http, for the example apps that use no
+// framework whatever store their sessions are in: the routes behind m's
+// middleware, behind cross-origin protection. log gets what the page could
+// not render.
+func Handler(m *vishnu.Manager, log *slog.Logger) http.Handler {
+	a := &app{m: m, log: log}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", a.home)
 	mux.HandleFunc("POST /login", a.login)
@@ -32,9 +34,10 @@ func newApp(m *vishnu.Manager) http.Handler {
 	return http.NewCrossOriginProtection().Handler(m.Handler(mux))
 }
 
+// home counts the visit and, for a user, lists their sessions.
 func (a *app) home(w http.ResponseWriter, r *http.Request) {
 	s := vishnu.FromContext(r.Context())
-	d, err := pages.Home(s)
+	d, err := Home(s)
 	if err == nil && d.User != "" {
 		d.Sessions, err = a.m.UserSessions(r.Context(), d.User, s)
 	}
@@ -42,20 +45,20 @@ func (a *app) home(w http.ResponseWriter, r *http.Request) {
 		a.m.HandleError(w, r, err)
 		return
 	}
-	pages.WriteHTML(w, d, a.log)
+	WriteHTML(w, d, a.log)
 }
 
 func (a *app) login(w http.ResponseWriter, r *http.Request) {
 	s := vishnu.FromContext(r.Context())
-	name, problem, ok := pages.LoginName(r.PostFormValue("username"))
+	name, problem, ok := LoginName(r.PostFormValue("username"))
 	if !ok {
 		a.flashAndRedirect(w, r, problem)
 		return
 	}
 	err := errors.Join(
-		s.Set(pages.KeyUser, name),
-		s.SetTimeout(pages.LoginTimeout(r.PostFormValue("remember") != "")),
-		s.Flash(pages.KeyFlash, "Welcome, "+name),
+		s.Set(KeyUser, name),
+		s.SetTimeout(LoginTimeout(r.PostFormValue("remember") != "")),
+		s.Flash(KeyFlash, "Welcome, "+name),
 	)
 	if err == nil {
 		// Login gives the session a new token, which defeats session
@@ -63,7 +66,7 @@ func (a *app) login(w http.ResponseWriter, r *http.Request) {
 		// deleted record afterwards), and lists it among the user's
 		// sessions. It saves, so it comes last and the user, timeout and
 		// flash are written once, under the new token only.
-		err = s.Login(name, pages.DeviceLabel(r.UserAgent()))
+		err = s.Login(name, DeviceLabel(r.UserAgent()))
 	}
 	if err != nil {
 		a.m.HandleError(w, r, err)
@@ -87,7 +90,7 @@ func (a *app) logout(w http.ResponseWriter, r *http.Request) {
 // flashAndRedirect leaves msg for the next page and sends the browser there
 // with a GET (303), so reloading it does not post the form again.
 func (a *app) flashAndRedirect(w http.ResponseWriter, r *http.Request, msg string) {
-	if err := vishnu.FromContext(r.Context()).Flash(pages.KeyFlash, msg); err != nil {
+	if err := vishnu.FromContext(r.Context()).Flash(KeyFlash, msg); err != nil {
 		a.m.HandleError(w, r, err)
 		return
 	}
