@@ -36,15 +36,12 @@ func WriteTable(w io.Writer, results []Result) error {
 				continue
 			}
 			rs := groups[k]
-			rows = append(rows, fmt.Sprintf("| %s | %d | %.0f | %.0f µs | %.0f µs | %.2f | %.2f / %.2f | %s | %s | %s |",
+			rows = append(rows, fmt.Sprintf("| %s | %d | %.0f | %.0f µs | %.0f µs | %s | %s | %s | %s |",
 				k.lib, len(rs),
 				median(rs, func(r Result) float64 { return r.RPS }),
 				median(rs, func(r Result) float64 { return r.P50us }),
 				median(rs, func(r Result) float64 { return r.P99us }),
-				median(rs, func(r Result) float64 { return r.RedisCommands }),
-				median(rs, func(r Result) float64 { return r.RedisSent }),
-				median(rs, func(r Result) float64 { return r.RedisInScripts }),
-				commands(rs), lost(rs), errorCount(rs)))
+				redisFigures(rs), commands(rs), lost(rs), errorCount(rs)))
 		}
 		if len(rows) == 0 {
 			continue
@@ -64,6 +61,19 @@ func WriteTable(w io.Writer, results []Result) error {
 		fmt.Fprintln(w)
 	}
 	return nil
+}
+
+// redisFigures is the cells of Redis commands per request, and of those
+// sent and run in scripts; a dash each for the runs without Redis (the
+// rows on PostgreSQL), where every request sends at least one command.
+func redisFigures(rs []Result) string {
+	if median(rs, func(r Result) float64 { return r.RedisCommands }) == 0 {
+		return "— | —"
+	}
+	return fmt.Sprintf("%.2f | %.2f / %.2f",
+		median(rs, func(r Result) float64 { return r.RedisCommands }),
+		median(rs, func(r Result) float64 { return r.RedisSent }),
+		median(rs, func(r Result) float64 { return r.RedisInScripts }))
 }
 
 func median(rs []Result, f func(Result) float64) float64 {
@@ -138,10 +148,13 @@ var sameFramework = map[string]string{
 	"vishnu-gin":   "gin-contrib",
 	"vishnu-echo":  "echo-contrib",
 	"vishnu-fiber": "fiber",
+
+	"vishnu" + postgresSuffix: "scs" + postgresSuffix,
 }
 
 // ratios writes, under a mix's table, each Vishnu row's median requests/s
-// divided by the best peer's, and by the peer's on the same framework.
+// divided by the best peer's on the same store (Redis or PostgreSQL), and
+// by the peer's on the same framework.
 func ratios[K comparable](w io.Writer, mix Mix, order []K, groups map[K][]Result) {
 	rps := map[string]float64{}
 	var libs []string
@@ -153,6 +166,20 @@ func ratios[K comparable](w io.Writer, mix Mix, order []K, groups map[K][]Result
 		rps[rs[0].Lib] = median(rs, func(r Result) float64 { return r.RPS })
 		libs = append(libs, rs[0].Lib)
 	}
+	for _, pg := range []bool{false, true} {
+		var same []string
+		for _, lib := range libs {
+			if onPostgres(lib) == pg {
+				same = append(same, lib)
+			}
+		}
+		storeRatios(w, same, rps)
+	}
+}
+
+// storeRatios writes the ratios of ratios for libs, whose sessions are in
+// one store, given their median requests/s.
+func storeRatios(w io.Writer, libs []string, rps map[string]float64) {
 	best, bestLib := 0.0, ""
 	for _, lib := range libs {
 		if _, ours := sameFramework[lib]; !ours && rps[lib] > best {

@@ -13,11 +13,15 @@ import (
 )
 
 // Config is what every library's server is built from: the Redis that holds
-// its sessions. Each library keeps its keys under a prefix of its own; the
+// its sessions, or for the rows on PostgreSQL (see postgres.go) the
+// PostgreSQL. Each library keeps its keys under a prefix of its own; the
 // generator empties the database before each run (Options.Flush).
 type Config struct {
 	RedisAddr string // host:port
 	RedisDB   int
+
+	PostgresURL    string // postgres://…
+	PostgresSchema string // prefix of the schemas of the rows on PostgreSQL. Default DefaultPostgresSchema
 }
 
 // Every library is set up with the same secret (32 bytes, HMAC-SHA256 where
@@ -35,7 +39,7 @@ type Server struct {
 // Serve serves on ln until Close; it returns nil once closed.
 func (s *Server) Serve(ln net.Listener) error { return s.serve(ln) }
 
-// Close stops serving and closes the server's Redis clients.
+// Close stops serving and closes the server's Redis clients (or PostgreSQL pool).
 func (s *Server) Close() error { return s.close() }
 
 // A library builds the server of one session library.
@@ -45,7 +49,7 @@ type library struct {
 }
 
 // libraries in the order of the result tables' columns: Vishnu on each
-// framework, then the peers.
+// framework, then the peers, then the rows on PostgreSQL.
 var libraries = []library{
 	{"vishnu", vishnuNetHTTP},
 	{"vishnu-gin", vishnuGin},
@@ -55,6 +59,8 @@ var libraries = []library{
 	{"gin-contrib", ginContribServer},
 	{"echo-contrib", echoContribServer},
 	{"fiber", fiberServer},
+	{"vishnu" + postgresSuffix, vishnuPostgres},
+	{"scs" + postgresSuffix, scsPostgres},
 }
 
 // Libraries returns the names NewServer knows, in table order.

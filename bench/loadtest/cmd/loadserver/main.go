@@ -1,8 +1,11 @@
 // Command loadserver serves one session library's load-test routes, with
-// its sessions in Redis, until it is interrupted. It prints the address it
-// listens on as its first line: "listening 127.0.0.1:PORT".
+// its sessions in Redis (or, for the libraries named *-postgres, in
+// PostgreSQL, in a schema it empties at start), until it is interrupted. It
+// prints the address it listens on as its first line:
+// "listening 127.0.0.1:PORT".
 //
 //	loadserver -lib vishnu -addr 127.0.0.1:0 -redis 127.0.0.1:6379 -db 12
+//	loadserver -lib vishnu-postgres -postgres postgres://postgres@127.0.0.1:5432/postgres
 package main
 
 import (
@@ -29,6 +32,8 @@ func run() int {
 	addr := flag.String("addr", "127.0.0.1:0", "address to listen on (loopback)")
 	redisAddr := flag.String("redis", "127.0.0.1:6379", "Redis server")
 	db := flag.Int("db", 12, "Redis database")
+	pgURL := flag.String("postgres", postgresURL(), "PostgreSQL, for the *-postgres libraries (default from $VISHNU_POSTGRES_URL)")
+	pgSchema := flag.String("schema", loadtest.DefaultPostgresSchema, "prefix of the PostgreSQL schema, dropped and created anew at start")
 	list := flag.Bool("list", false, "print the libraries, one a line, and exit")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole serving time to this file")
 	flag.Parse()
@@ -40,7 +45,9 @@ func run() int {
 	}
 	gin.SetMode(gin.ReleaseMode) // no debug line per route
 
-	srv, err := loadtest.NewServer(*lib, loadtest.Config{RedisAddr: *redisAddr, RedisDB: *db})
+	srv, err := loadtest.NewServer(*lib, loadtest.Config{
+		RedisAddr: *redisAddr, RedisDB: *db, PostgresURL: *pgURL, PostgresSchema: *pgSchema,
+	})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -80,4 +87,13 @@ func run() int {
 		return 1
 	}
 	return 0
+}
+
+// postgresURL is the -postgres flag's default: $VISHNU_POSTGRES_URL, else
+// the PostgreSQL of the test machines (loopback, trust authentication).
+func postgresURL() string {
+	if url := os.Getenv("VISHNU_POSTGRES_URL"); url != "" {
+		return url
+	}
+	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 }
