@@ -1,6 +1,7 @@
 package redisstore_test
 
 import (
+	"bytes"
 	"context"
 	"strconv"
 	"testing"
@@ -27,6 +28,11 @@ func benchRecord() map[string][]byte {
 // fresh store holding a typical record under "s", with the commit script
 // preloaded, and reports its round trips per call.
 func benchOp(b *testing.B, op func(ctx context.Context, f *fixture, i int) error) {
+	benchOpOn(b, benchRecord(), op)
+}
+
+// benchOpOn is benchOp on a store holding the record of fields under "s".
+func benchOpOn(b *testing.B, fields map[string][]byte, op func(ctx context.Context, f *fixture, i int) error) {
 	for _, be := range backends {
 		b.Run(be.name, func(b *testing.B) {
 			c := be.newClient(b)
@@ -35,7 +41,7 @@ func benchOp(b *testing.B, op func(ctx context.Context, f *fixture, i int) error
 			if err := f.Preload(ctx); err != nil {
 				b.Fatal(err)
 			}
-			if err := f.Save(ctx, "s", vishnu.EncodeRecord(benchRecord()), time.Now().Add(time.Hour)); err != nil {
+			if err := f.Save(ctx, "s", vishnu.EncodeRecord(fields), time.Now().Add(time.Hour)); err != nil {
 				b.Fatal(err)
 			}
 			trips := new(tripCounter)
@@ -68,6 +74,29 @@ func BenchmarkCommit(b *testing.B) {
 		c.Set[0].Value = strconv.AppendInt(c.Set[0].Value[:0], int64(i), 10)
 		return f.Commit(ctx, "s", c)
 	})
+}
+
+// BenchmarkCommitSize commits one key, set to a new value of the same size,
+// into a session of 1 or 100 keys holding values of 64 B or 4 KiB each: a
+// store that writes only what changed costs about the same with 1 key or
+// 100.
+func BenchmarkCommitSize(b *testing.B) {
+	for _, keys := range []int{1, 100} {
+		for _, size := range []int{64, 4 << 10} {
+			b.Run("keys="+strconv.Itoa(keys)+"/value="+strconv.Itoa(size), func(b *testing.B) {
+				fields := make(map[string][]byte, keys)
+				for k := range keys {
+					fields["k"+strconv.Itoa(k)] = bytes.Repeat([]byte("a"), size)
+				}
+				values := [2][]byte{bytes.Repeat([]byte("b"), size), bytes.Repeat([]byte("c"), size)}
+				c := &vishnu.Change{Set: []vishnu.Field{{Key: "k0"}}, Expires: time.Now().Add(time.Hour)}
+				benchOpOn(b, fields, func(ctx context.Context, f *fixture, i int) error {
+					c.Set[0].Value = values[i%2]
+					return f.Commit(ctx, "s", c)
+				})
+			})
+		}
+	}
 }
 
 func BenchmarkSave(b *testing.B) {
