@@ -16,7 +16,7 @@ import (
 	vishnu "github.com/vishnu-go/vishnu/core"
 )
 
-// The write script is vishnu's Change.Apply done on a hash of fields. These
+// The commit script is vishnu's Change.Apply done on a hash of fields. These
 // tests hold it to Apply: same fields for a valid record, an error for an
 // invalid one, ErrNotFound for a missing one. The record may be one saved
 // whole, or one that earlier commits have written fields and deletions into.

@@ -28,11 +28,11 @@ const (
 // errNotSession is returned for a hash that this store did not write.
 var errNotSession = errors.New("not a session written by redisstore")
 
-// writeArgs returns the write script's arguments for a commit of c: only the
+// commitArgs returns the commit script's arguments for a commit of c: only the
 // fields c sets and deletes, each named once, as Change.Apply reads them (a
 // name set twice keeps its last value, a name both set and deleted is set).
 // With Replace, deleted names are left out: nothing is left to hide.
-func writeArgs(c *vishnu.Change) []any {
+func commitArgs(c *vishnu.Change) []any {
 	size, names := 0, len(c.Set)
 	for _, f := range c.Set {
 		size += len(fieldPrefix) + len(f.Key) + 1 + len(f.Value)
@@ -73,16 +73,14 @@ func writeArgs(c *vishnu.Change) []any {
 	return args
 }
 
-// saveArgs returns the write script's arguments for Save: a change that
-// replaces whatever is there with the base, and marks it as a record if it
-// is one. The check is vishnu.DecodeRecord's, which is Change.Apply's.
-func saveArgs(data []byte, expires int64) []any {
-	args := make([]any, 0, 7)
-	args = append(args, "1", "1", expires)
-	if _, err := vishnu.DecodeRecord(data); err == nil {
-		args = append(args, fieldLive, "")
+// saveFields returns the hash fields that Save writes: the base, marked as
+// a record if it is one. The check is vishnu.DecodeRecord's, which is
+// Change.Apply's.
+func saveFields(data []byte) []any {
+	if _, err := vishnu.DecodeRecord(data); err != nil {
+		return []any{fieldBase, data}
 	}
-	return append(args, fieldBase, data)
+	return []any{fieldLive, "", fieldBase, data}
 }
 
 // decodeHash returns the record that a session's hash holds: the base as it

@@ -23,7 +23,7 @@ var (
 type Store struct {
 	client redis.UniversalClient
 	prefix string
-	write  *redis.Script
+	commit *redis.Script
 }
 
 // New returns a Store that keeps sessions through client, which may be a
@@ -41,13 +41,13 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 			opt(&o)
 		}
 	}
-	return &Store{client: client, prefix: o.prefix, write: redis.NewScript(writeScript)}, nil
+	return &Store{client: client, prefix: o.prefix, commit: redis.NewScript(commitScript)}, nil
 }
 
 // key returns the Redis key of the session record with this id.
 func (s *Store) key(id string) string { return s.prefix + id }
 
-// Preload loads the write script on every server the client talks to (each
+// Preload loads the commit script on every server the client talks to (each
 // master of a cluster, each shard of a ring), so that the first Commit on
 // each is one round trip rather than two. It is optional: without it, the
 // script is sent once per server on first use. Preload is also a cheap
@@ -57,14 +57,14 @@ func (s *Store) Preload(ctx context.Context) error {
 	if ring, ok := s.client.(*redis.Ring); ok {
 		// A ring sends a command without a key to one shard only.
 		err = ring.ForEachShard(ctx, func(ctx context.Context, c *redis.Client) error {
-			return s.write.Load(ctx, c).Err()
+			return s.commit.Load(ctx, c).Err()
 		})
 	} else {
 		// A *redis.ClusterClient sends SCRIPT LOAD to every master itself.
-		err = s.write.Load(ctx, s.client).Err()
+		err = s.commit.Load(ctx, s.client).Err()
 	}
 	if err != nil {
-		return fmt.Errorf("redisstore: load the write script: %w", err)
+		return fmt.Errorf("redisstore: load the commit script: %w", err)
 	}
 	return nil
 }
@@ -74,10 +74,10 @@ func (s *Store) Preload(ctx context.Context) error {
 func (s *Store) Load(ctx context.Context, id string) ([]byte, error) {
 	key := s.key(id)
 	h, err := s.client.HGetAll(ctx, key).Result()
-	if isWrongType(err) {
-		return s.loadString(ctx, key)
-	}
 	if err != nil {
+		if isWrongType(err) {
+			return s.loadString(ctx, key)
+		}
 		return nil, fmt.Errorf("redisstore: load: %w", err)
 	}
 	if len(h) == 0 {
@@ -110,22 +110,32 @@ func isWrongType(err error) bool {
 	return errors.As(err, &rerr) && strings.HasPrefix(rerr.Error(), "WRONGTYPE ")
 }
 
-// Save implements vishnu.Store with the write script: the hash is replaced
-// by one holding data, whole, as its base, and its expiry set, atomically.
+// Save implements vishnu.Store with one transaction (MULTI, DEL, HSET,
+// PEXPIREAT, EXEC, in one round trip): whatever was under the key is
+// replaced by a hash holding data, whole, as its base, with its expiry, at
+// once, so that a concurrent Load sees the old record or the new one, never
+// none. (The commit script could do the same, at twice the server's time.)
 func (s *Store) Save(ctx context.Context, id string, data []byte, expires time.Time) error {
-	if err := s.write.Run(ctx, s.client, []string{s.key(id)}, saveArgs(data, unixMilli(expires))...).Err(); err != nil {
+	key := s.key(id)
+	_, err := s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Del(ctx, key)
+		p.HSet(ctx, key, saveFields(data)...)
+		// Not PExpireAt, which overflows for times far in the past.
+		return p.Process(ctx, redis.NewBoolCmd(ctx, "pexpireat", key, unixMilli(expires)))
+	})
+	if err != nil {
 		return fmt.Errorf("redisstore: save: %w", err)
 	}
 	return nil
 }
 
-// Commit implements vishnu.Committer: the write script writes the fields c
+// Commit implements vishnu.Committer: the commit script writes the fields c
 // sets and deletes into the session's hash, and its expiry, inside Redis,
 // atomically, in one round trip (two the first time a server sees the
 // script; see Preload). It returns vishnu.ErrNotFound, having changed
 // nothing, when the record does not exist and c.Create is false.
 func (s *Store) Commit(ctx context.Context, id string, c *vishnu.Change) error {
-	n, err := s.write.Run(ctx, s.client, []string{s.key(id)}, writeArgs(c)...).Int()
+	n, err := s.commit.Run(ctx, s.client, []string{s.key(id)}, commitArgs(c)...).Int()
 	if err != nil {
 		return fmt.Errorf("redisstore: commit: %w", err)
 	}

@@ -1,32 +1,32 @@
 package redisstore
 
-// writeScript applies a vishnu.Change to the session hash under KEYS[1]
-// atomically (Commit), or replaces it (Save). It writes only the fields
-// given, never reading the record back, so a commit costs what it changes,
-// whatever the size of the session.
+// commitScript commits a vishnu.Change to the session hash under KEYS[1]
+// atomically. It writes only the fields given, never reading the record
+// back, so a commit costs what it changes, whatever the size of the session.
 //
-//	ARGV[1]   "1" if the record may be created (Change.Create)
-//	ARGV[2]   "1" if whatever is there goes first (Change.Replace, Save)
-//	ARGV[3]   the new expiry, Unix milliseconds, at least 1 (PEXPIREAT)
-//	ARGV[4 ..] name, value pairs of hash fields, fieldLive's first: the
-//	          hash fields of a change (see writeArgs), or of a saved base
+//	ARGV[1]    "1" if the record may be created (Change.Create)
+//	ARGV[2]    "1" if whatever is there goes first (Change.Replace)
+//	ARGV[3]    the new expiry, Unix milliseconds, at least 1 (PEXPIREAT)
+//	ARGV[4 ..] name, value pairs of hash fields, each name once, fieldLive's
+//	           first (see commitArgs)
 //
 // It returns 0, having changed nothing, when there is no record and it may
 // not be created: the session was destroyed or expired meanwhile. Otherwise
 // it writes the fields, sets the expiry and returns 1. An expiry in the past
 // removes the record, as PEXPIREAT does. Without Replace, a hash holding
-// bytes that are not a record (or any hash this store did not write) is
-// left as it was and the script fails, as Change.Apply does.
+// bytes that are not a record (or any hash this store did not write) is left
+// as it was and the script fails, as Change.Apply does.
 //
 // Without Replace, the existence check costs no command of its own: every
 // record's hash holds fieldLive, so fieldLive is new, and with it every
 // field written, only when there was no record. The one command beyond the
 // HSET is PEXPIREAT: Redis 7.0 has no command that writes hash fields and
-// moves the key's expiry at once.
+// moves the key's expiry at once. With Replace, DEL says whether there was a
+// record.
 //
 // A string under the key is a record of the previous layout, written whole
 // (see the package doc): the first commit to it makes it the base of a hash.
-const writeScript = `
+const commitScript = `
 local key, last = KEYS[1], #ARGV
 
 -- hset writes the pairs of ARGV from ARGV[from] on, a few thousand values
