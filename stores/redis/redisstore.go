@@ -114,7 +114,8 @@ func isWrongType(err error) bool {
 // PEXPIREAT, EXEC, in one round trip): whatever was under the key is
 // replaced by a hash holding data, whole, as its base, with its expiry, at
 // once, so that a concurrent Load sees the old record or the new one, never
-// none. (The commit script could do the same, at twice the server's time.)
+// none. (The commit script could do the same, at a fifth more of the
+// server's time.)
 func (s *Store) Save(ctx context.Context, id string, data []byte, expires time.Time) error {
 	key := s.key(id)
 	_, err := s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {

@@ -731,6 +731,12 @@ func TestRing(t *testing.T) {
 			t.Errorf("Commit on a preloaded ring: %d round trips, want 1", n)
 		}
 		wantFields(t, f, id, map[string]string{"a": id})
+		// Save is a transaction, which the ring sends to the key's shard.
+		rec := record(map[string]string{"b": id})
+		if err := f.Save(ctx, id, rec, exp); err != nil {
+			t.Fatalf("Save on a ring: %v", err)
+		}
+		wantData(t, f, id, rec)
 	}
 	// Both shards hold sessions.
 	for _, srv := range []*redisServer{a, b} {
