@@ -19,7 +19,10 @@ package redisstore
 //
 // Without Replace, the existence check costs no command of its own: every
 // record's hash holds fieldLive, so fieldLive is new, and with it every
-// field written, only when there was no record. The one command beyond the
+// field written, only when there was no record. A change that may not
+// create it then deletes what it wrote, in the same atomic step, so no
+// client ever sees it (keyspace notifications, when enabled, do report both
+// writes). The one command beyond the
 // HSET is PEXPIREAT: Redis 7.0 has no command that writes hash fields and
 // moves the key's expiry at once. With Replace, DEL says whether there was a
 // record.
