@@ -93,7 +93,7 @@ func decodeHash(h map[string]string) ([]byte, error) {
 		if !hasBase || len(h) != 1 {
 			return nil, errNotSession
 		}
-		return []byte(base), nil // not a record: saved whole, committed to never
+		return []byte(base), nil // not a record: saved whole, never committed to
 	}
 	committed := len(h) - 1
 	if hasBase {
