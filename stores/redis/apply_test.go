@@ -16,13 +16,15 @@ import (
 	vishnu "github.com/vishnu-go/vishnu/core"
 )
 
-// The commit script is vishnu's Change.Apply written in Lua. These tests hold
-// it to Apply: same fields for a valid record, an error for an invalid one,
-// ErrNotFound for a missing one.
+// The commit script is vishnu's Change.Apply done on a hash of fields. These
+// tests hold it to Apply: same fields for a valid record, an error for an
+// invalid one, ErrNotFound for a missing one. The record may be one saved
+// whole, or one that earlier commits have written fields and deletions into.
 
-// checkCommitMatchesApply commits c to a record stored as current (none when
-// current is nil) and compares the outcome with c.Apply(current).
-func checkCommitMatchesApply(t testing.TB, f *fixture, id string, current []byte, c *vishnu.Change) {
+// checkCommitMatchesApply saves current (nothing when current is nil),
+// commits each change of history to it, loads it, commits c and compares
+// the outcome with Apply of c to the record loaded.
+func checkCommitMatchesApply(t testing.TB, f *fixture, id string, current []byte, history []*vishnu.Change, c *vishnu.Change) {
 	t.Helper()
 	ctx := context.Background()
 	defer func() { _ = f.Delete(ctx, id) }() // fuzz workers never run their cleanups
@@ -31,6 +33,30 @@ func checkCommitMatchesApply(t testing.TB, f *fixture, id string, current []byte
 		if err := f.Save(ctx, id, current, time.Now().Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
+	}
+	for _, h := range history {
+		want, applyErr := h.Apply(current)
+		if err := f.Commit(ctx, id, h); (err == nil) != (applyErr == nil) {
+			t.Fatalf("Commit(%+v) on %q = %v; Apply says %v", h, current, err, applyErr)
+		}
+		if applyErr == nil {
+			current = want
+		}
+	}
+	if len(history) > 0 && current != nil {
+		// What the history left, as Load gives it; its fields are Apply's.
+		got, err := f.Load(ctx, id)
+		if err != nil {
+			t.Fatalf("Load after %d commits: %v", len(history), err)
+		}
+		if _, err := vishnu.DecodeRecord(current); err != nil {
+			if !bytes.Equal(got, current) { // commits that failed changed nothing
+				t.Fatalf("Load after %d failed commits gave %q, want %q", len(history), got, current)
+			}
+		} else {
+			wantSameFields(t, got, current, "after the commits of its history")
+		}
+		current = got
 	}
 	want, applyErr := c.Apply(current)
 	err := f.Commit(ctx, id, c)
@@ -54,20 +80,27 @@ func checkCommitMatchesApply(t testing.TB, f *fixture, id string, current []byte
 		if err != nil || loadErr != nil {
 			t.Fatalf("Commit(%+v) on %q = %v, then Load: %v; Apply gives %q", c, current, err, loadErr, want)
 		}
-		gotFields, err := vishnu.DecodeRecord(got)
-		if err != nil {
-			t.Fatalf("Commit(%+v) on %q wrote %q, which does not decode: %v", c, current, got, err)
-		}
-		wantFields, _ := vishnu.DecodeRecord(want)
-		if !maps.EqualFunc(gotFields, wantFields, bytes.Equal) {
-			t.Fatalf("Commit(%+v) on %q wrote %q, want the fields of %q", c, current, got, want)
-		}
+		wantSameFields(t, got, want, fmt.Sprintf("after Commit(%+v) on %q", c, current))
 		// No name written twice, unless the stored record had one twice
 		// already (EncodeRecord never does that): such fields are kept
 		// as they are, and decode as Apply reads them.
 		if distinct(got) != nil && (current == nil || c.Replace || distinct(current) == nil) {
 			t.Fatalf("Commit wrote a field twice: %q; %v", got, distinct(got))
 		}
+	}
+}
+
+// wantSameFields checks that the record got decodes to the fields of want,
+// a valid record.
+func wantSameFields(t testing.TB, got, want []byte, what string) {
+	t.Helper()
+	gotFields, err := vishnu.DecodeRecord(got)
+	if err != nil {
+		t.Fatalf("Load %s gave %q, which does not decode: %v", what, got, err)
+	}
+	wantFields, _ := vishnu.DecodeRecord(want)
+	if !maps.EqualFunc(gotFields, wantFields, bytes.Equal) {
+		t.Fatalf("Load %s gave %q, want the fields of %q", what, got, want)
 	}
 }
 
@@ -98,7 +131,7 @@ func TestCommitMalformed(t *testing.T) {
 			{Delete: []string{"a"}, Expires: time.Now().Add(time.Hour)},
 			{Replace: true, Set: set("k", "v"), Expires: time.Now().Add(time.Hour)},
 		} {
-			checkCommitMatchesApply(t, f, "m"+strconv.Itoa(i), []byte(cur), c)
+			checkCommitMatchesApply(t, f, "m"+strconv.Itoa(i), []byte(cur), nil, c)
 		}
 	}
 }
@@ -133,20 +166,27 @@ func TestCommitMatchesApply(t *testing.T) {
 			}
 			current = vishnu.EncodeRecord(m)
 		}
-		c := &vishnu.Change{Create: r.IntN(2) == 0, Replace: r.IntN(4) == 0, Expires: time.Now().Add(time.Hour)}
-		seen := make(map[string]bool)
-		for range r.IntN(5) {
-			k := name()
-			if !seen[k] {
-				seen[k] = true
-				if r.IntN(2) == 0 {
-					c.Delete = append(c.Delete, k)
-				} else {
-					c.Set = append(c.Set, vishnu.Field{Key: k, Value: value()})
+		change := func() *vishnu.Change {
+			c := &vishnu.Change{Create: r.IntN(2) == 0, Replace: r.IntN(4) == 0, Expires: time.Now().Add(time.Hour)}
+			seen := make(map[string]bool)
+			for range r.IntN(5) {
+				k := name()
+				if !seen[k] {
+					seen[k] = true
+					if r.IntN(2) == 0 {
+						c.Delete = append(c.Delete, k)
+					} else {
+						c.Set = append(c.Set, vishnu.Field{Key: k, Value: value()})
+					}
 				}
 			}
+			return c
 		}
-		checkCommitMatchesApply(t, f, "r"+strconv.Itoa(i), current, c)
+		var history []*vishnu.Change
+		for range r.IntN(3) {
+			history = append(history, change())
+		}
+		checkCommitMatchesApply(t, f, "r"+strconv.Itoa(i), current, history, change())
 	}
 }
 
@@ -188,8 +228,24 @@ func FuzzCommitMatchesApply(f *testing.F) {
 		if len(current) == 0 && !create {
 			current = nil // also try a missing record
 		}
-		checkCommitMatchesApply(t, fx, "f"+strconv.FormatInt(n.Add(1), 10), current, c)
+		checkCommitMatchesApply(t, fx, "f"+strconv.FormatInt(n.Add(1), 10), current, nil, c)
+		// The same change again, on the record as this change left it: a
+		// hash with a base, fields written and fields deleted.
+		checkCommitMatchesApply(t, fx, "f"+strconv.FormatInt(n.Add(1), 10), current, []*vishnu.Change{swapped(c)}, c)
 	})
+}
+
+// swapped returns c with what it sets deleted and what it deletes set (to
+// the name itself), Replace dropped and Create kept.
+func swapped(c *vishnu.Change) *vishnu.Change {
+	s := &vishnu.Change{Create: c.Create, Expires: c.Expires}
+	for _, f := range c.Set {
+		s.Delete = append(s.Delete, f.Key)
+	}
+	for _, k := range c.Delete {
+		s.Set = append(s.Set, vishnu.Field{Key: k, Value: []byte(k)})
+	}
+	return s
 }
 
 // distinct returns an error if the valid record rec holds a name twice.

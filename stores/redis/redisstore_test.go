@@ -142,8 +142,8 @@ func TestKeyPrefix(t *testing.T) {
 		if err := s.Save(ctx, id, []byte("data"), time.Now().Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
-		if v := c.Get(ctx, tc.key).Val(); v != "data" {
-			t.Errorf("GET %s = %q, want the record there", tc.key, v)
+		if v := c.HGet(ctx, tc.key, "@").Val(); v != "data" {
+			t.Errorf("HGET %s @ = %q, want the record there", tc.key, v)
 		}
 		if err := s.Delete(ctx, id); err != nil {
 			t.Fatal(err)
@@ -174,9 +174,9 @@ func TestSaveLoad(t *testing.T) {
 		}
 		wantData(t, f, "s1", rec)
 		wantTTL(t, f, "s1", exp)
-		// A session is a string holding its record.
-		if got := f.c.Get(ctx, f.key("s1")).Val(); got != string(rec) {
-			t.Errorf("GET = %q, want %q", got, rec)
+		// A session is a hash holding the record saved as its base.
+		if got := f.c.HGetAll(ctx, f.key("s1")).Val(); !maps.Equal(got, map[string]string{"#": "", "@": string(rec)}) {
+			t.Errorf("HGETALL = %q, want the record saved as the base", got)
 		}
 
 		// Save replaces the whole record and its expiry.
@@ -485,18 +485,40 @@ func TestConcurrentCommits(t *testing.T) {
 	})
 }
 
+// TestWrongType: a key that this store did not write, a hash of other
+// fields or a key of another type, is an error for Load and Commit, and
+// Commit leaves it as it was.
 func TestWrongType(t *testing.T) {
 	f := newStore(t, singleClient(t))
 	ctx := context.Background()
-	if err := f.c.HSet(ctx, f.key("s"), "a", "1").Err(); err != nil {
-		t.Fatal(err)
-	}
-	for name, err := range storeErrors(ctx, f.Store, "s") {
-		if name != "Load" && name != "Commit" {
-			continue // DEL, PEXPIREAT and Save, which replaces, take any type
+	for _, tc := range []struct {
+		name  string
+		write func(key string) error
+	}{
+		{"hash", func(key string) error { return f.c.HSet(ctx, key, "a", "1").Err() }},
+		{"list", func(key string) error { return f.c.RPush(ctx, key, "a", "1").Err() }},
+	} {
+		key := f.key(tc.name)
+		if err := tc.write(key); err != nil {
+			t.Fatal(err)
 		}
+		dump := f.c.Dump(ctx, key).Val()
+		_, err := f.Load(ctx, tc.name)
 		if err == nil || errors.Is(err, vishnu.ErrNotFound) {
-			t.Errorf("%s on a key that is not a string: %v, want an error", name, err)
+			t.Errorf("Load of a %s: %v, want an error", tc.name, err)
+		}
+		err = f.Commit(ctx, tc.name, &vishnu.Change{Create: true, Set: set("a", "1"), Expires: time.Now().Add(time.Hour)})
+		if err == nil || errors.Is(err, vishnu.ErrNotFound) {
+			t.Errorf("Commit to a %s: %v, want an error", tc.name, err)
+		}
+		if got := f.c.Dump(ctx, key).Val(); got != dump {
+			t.Errorf("Commit to a %s changed it", tc.name)
+		}
+		// DEL, PEXPIREAT and Save, which replaces, take any type.
+		for name, err := range storeErrors(ctx, f.Store, tc.name) {
+			if name != "Load" && name != "Commit" && err != nil {
+				t.Errorf("%s on a %s: %v", name, tc.name, err)
+			}
 		}
 	}
 }
@@ -606,6 +628,10 @@ func TestRoundTrips(t *testing.T) {
 			if n := trips.count(func() { must(f.Preload(ctx)) }); n != 1 {
 				t.Errorf("Preload: %d round trips, want 1", n)
 			}
+			// Save is a transaction, which go-redis sends over a pool of its
+			// own, whose first connection's handshake goes through hooks too:
+			// open it first.
+			must(f.Save(ctx, "warm", nil, exp))
 			for _, op := range []struct {
 				name string
 				do   func() error
@@ -706,6 +732,12 @@ func TestRing(t *testing.T) {
 			t.Errorf("Commit on a preloaded ring: %d round trips, want 1", n)
 		}
 		wantFields(t, f, id, map[string]string{"a": id})
+		// Save is a transaction, which the ring sends to the key's shard.
+		rec := record(map[string]string{"b": id})
+		if err := f.Save(ctx, id, rec, exp); err != nil {
+			t.Fatalf("Save on a ring: %v", err)
+		}
+		wantData(t, f, id, rec)
 	}
 	// Both shards hold sessions.
 	for _, srv := range []*testserver.Server{a, b} {

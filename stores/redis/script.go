@@ -1,139 +1,91 @@
 package redisstore
 
-// commitScript applies a vishnu.Change to the record under KEYS[1]
-// atomically: it is vishnu's Change.Apply, run inside Redis, so that reading,
-// merging and writing the record are one round trip that no other client can
-// come between.
+// commitScript commits a vishnu.Change to the session hash under KEYS[1]
+// atomically. It writes only the fields given, never reading the record
+// back, so a commit costs what it changes, whatever the size of the session.
 //
-//	ARGV[1]          "1" if the record may be created (Change.Create)
-//	ARGV[2]          "1" if every field is dropped first (Change.Replace)
-//	ARGV[3]          the new expiry, Unix milliseconds, at least 1 (SET PXAT)
-//	ARGV[4]          n, the number of fields to delete
-//	ARGV[5 .. 4+n]   the names of the fields to delete
-//	ARGV[5+n .. ]    name, value pairs of the fields to set
+//	ARGV[1]    "1" if the record may be created (Change.Create)
+//	ARGV[2]    "1" if whatever is there goes first (Change.Replace)
+//	ARGV[3]    the new expiry, Unix milliseconds, at least 1 (PEXPIREAT)
+//	ARGV[4 ..] name, value pairs of hash fields, each name once, fieldLive's
+//	           first (see commitArgs)
 //
 // It returns 0, having changed nothing, when there is no record and it may
 // not be created: the session was destroyed or expired meanwhile. Otherwise
-// it writes the merged record with its new expiry and returns 1. An expiry in
-// the past removes the record, as SET PXAT does.
+// it writes the fields, sets the expiry and returns 1. An expiry in the past
+// removes the record, as PEXPIREAT does. Without Replace, a hash holding
+// bytes that are not a record (or any hash this store did not write) is left
+// as it was and the script fails, as Change.Apply does.
 //
-// The record format is vishnu's (see vishnu.EncodeRecord): a version byte (1),
-// the number of fields, then each field's name and value, each preceded by
-// its length, all numbers unsigned varints. The script walks the record once,
-// checking it as vishnu.DecodeRecord does, and copies the fields that stay
-// byte for byte, in their order; the fields set follow. A stored value that
-// is not a record is an error, unless the change replaces it, as with
-// Change.Apply.
+// Without Replace, the existence check costs no command of its own: every
+// record's hash holds fieldLive, so fieldLive is new, and with it every
+// field written, only when there was no record. A change that may not
+// create it then deletes what it wrote, in the same atomic step, so no
+// client ever sees it (keyspace notifications, when enabled, do report both
+// writes). The one command beyond the
+// HSET is PEXPIREAT: Redis 7.0 has no command that writes hash fields and
+// moves the key's expiry at once. With Replace, DEL says whether there was a
+// record.
+//
+// A string under the key is a record of the previous layout, written whole
+// (see the package doc): the first commit to it makes it the base of a hash.
 const commitScript = `
-local key = KEYS[1]
-local cur = redis.call('GET', key)
-if not cur and ARGV[1] ~= '1' then
-	return 0
+local key, last = KEYS[1], #ARGV
+
+-- hset writes the pairs of ARGV from ARGV[from] on, a few thousand values
+-- per HSET (as many as Lua's unpack takes), and returns how many of the
+-- fields are new, or the error of the first HSET.
+local function hset(from)
+	local added, call = 0, redis.pcall
+	for i = from, last, 4000 do
+		local n = call('HSET', key, unpack(ARGV, i, math.min(i + 3999, last)))
+		if type(n) == 'table' then
+			return n
+		end
+		added, call = added + n, redis.call
+	end
+	return added
 end
 
-local byte, sub = string.byte, string.sub
-local first = 5 + tonumber(ARGV[4])
--- drop: the names whose current fields go, deleted or set anew.
--- last: where each name to set appears last, so that it is written once.
-local drop, last = {}, {}
-for i = 5, first - 1 do
-	drop[ARGV[i]] = true
-end
-for i = first, #ARGV, 2 do
-	drop[ARGV[i]] = true
-	last[ARGV[i]] = i
-end
-
-local out, count = {}, 0
-if cur and ARGV[2] ~= '1' then
-	local len, pos = #cur, 2
-	-- As Go's binary.Uvarint: at most 10 bytes. Beyond 2^53 the sum is
-	-- inexact, but then it exceeds every length it is checked against.
-	local function uvarint()
-		local n, mul = 0, 1
-		for _ = 1, 10 do
-			local b = byte(cur, pos)
-			if not b then
-				return nil
+if ARGV[2] == '1' then
+	if redis.call('DEL', key) == 0 and ARGV[1] ~= '1' then
+		return 0
+	end
+	local added = hset(4)
+	if type(added) == 'table' then
+		return added
+	end
+else
+	local added = hset(4)
+	if type(added) == 'table' then
+		if not string.find(added.err, 'WRONGTYPE', 1, true) then
+			return added
+		end
+		-- A key of any type but a string fails here, as it must.
+		local cur = redis.call('GET', key)
+		redis.call('DEL', key)
+		redis.call('HSET', key, '` + fieldLive + `', '', '` + fieldBase + `', cur)
+		added = hset(4)
+	end
+	if added == (last - 3) / 2 then
+		-- fieldLive was new. If the hash holds more than the fields just
+		-- written, it held bytes that are not a record: undo, and fail.
+		if redis.call('HLEN', key) > added then
+			local names = {}
+			for i = 4, last, 2 do
+				names[#names + 1] = ARGV[i]
 			end
-			pos = pos + 1
-			if b < 128 then
-				return n + b * mul
+			for i = 1, #names, 4000 do
+				redis.call('HDEL', key, unpack(names, i, math.min(i + 3999, #names)))
 			end
-			n = n + (b - 128) * mul
-			mul = mul * 128
+			return redis.error_reply('redisstore: the value under ' .. key .. ' is not a session record')
 		end
-		return nil
-	end
-	local function bad()
-		return redis.error_reply('redisstore: the value under ' .. key .. ' is not a session record')
-	end
-	if byte(cur, 1) ~= 1 then
-		return bad()
-	end
-	local n = uvarint()
-	-- Each field takes at least two bytes.
-	if not n or n > math.floor((len - pos + 1) / 2) then
-		return bad()
-	end
-	-- Fields that stay are copied as they are, a run of them at a time.
-	local run = pos
-	for _ = 1, n do
-		local start = pos
-		local kl = byte(cur, pos)
-		if kl and kl < 128 then -- the usual one-byte length, without a call
-			pos = pos + 1
-		else
-			kl = uvarint()
+		if ARGV[1] ~= '1' then
+			redis.call('DEL', key)
+			return 0
 		end
-		if not kl or kl > len - pos + 1 then
-			return bad()
-		end
-		local k = sub(cur, pos, pos + kl - 1)
-		pos = pos + kl
-		local vl = byte(cur, pos)
-		if vl and vl < 128 then
-			pos = pos + 1
-		else
-			vl = uvarint()
-		end
-		if not vl or vl > len - pos + 1 then
-			return bad()
-		end
-		pos = pos + vl
-		if drop[k] then
-			if start > run then
-				out[#out + 1] = sub(cur, run, start - 1)
-			end
-			run = pos
-		else
-			count = count + 1
-		end
-	end
-	if pos ~= len + 1 then
-		return bad()
-	end
-	if pos > run then
-		out[#out + 1] = sub(cur, run, pos - 1)
 	end
 end
-
-local function varint(n)
-	local s = ''
-	while n >= 128 do
-		s = s .. string.char(n % 128 + 128)
-		n = math.floor(n / 128)
-	end
-	return s .. string.char(n)
-end
-for i = first, #ARGV, 2 do
-	local k = ARGV[i]
-	if last[k] == i then
-		local v = ARGV[i + 1]
-		count = count + 1
-		out[#out + 1] = varint(#k) .. k .. varint(#v) .. v
-	end
-end
-redis.call('SET', key, string.char(1) .. varint(count) .. table.concat(out), 'PXAT', ARGV[3])
+redis.call('PEXPIREAT', key, ARGV[3])
 return 1
 `
