@@ -12,6 +12,7 @@ for mod in "$@"; do
 	src="$root/$mod"
 	scratch=$(mktemp -d)
 	trap 'rm -rf "$scratch"' EXIT
+	trap 'exit 1' INT TERM
 	cp -a "$src/." "$scratch/"
 	# Rewrite every relative replace (=> ../x) to the absolute sibling path.
 	while read -r path target; do
