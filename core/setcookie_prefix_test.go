@@ -37,6 +37,10 @@ func TestSessionCookieKeepsTheApplicationsCookies(t *testing.T) {
 				// A session cookie line already on the response (set
 				// by a handler or a middleware) is replaced.
 				w.Header().Add("Set-Cookie", "vishnu=planted; Path=/")
+			case "bare":
+				// A malformed line that is just the name is no session
+				// cookie: it is left as it is.
+				w.Header().Add("Set-Cookie", "vishnu")
 			}
 			if err != nil {
 				t.Errorf("%s: %v", op, err)
@@ -46,7 +50,7 @@ func TestSessionCookieKeepsTheApplicationsCookies(t *testing.T) {
 		w.Header().Add("Set-Cookie", "late=4; Path=/")
 	})
 	base := serve(t, m, h)
-	for _, ops := range []string{"set", "set,save", "set,save,regenerate", "plant,set", "set,save,destroy"} {
+	for _, ops := range []string{"set", "set,save", "set,save,regenerate", "plant,set", "bare,set", "set,save,destroy"} {
 		t.Run(ops, func(t *testing.T) {
 			b := newBrowser(t, base)
 			_, set := b.get("/?ops=" + ops)
@@ -58,6 +62,9 @@ func TestSessionCookieKeepsTheApplicationsCookies(t *testing.T) {
 					continue
 				}
 				kept[strings.TrimSuffix(line, "; Path=/")] = true
+			}
+			if strings.HasPrefix(ops, "bare") && !kept["vishnu"] {
+				t.Errorf("the bare line is gone: Set-Cookie %q", set)
 			}
 			for _, c := range append(own, "late=4") {
 				if !kept[c] {
