@@ -33,3 +33,12 @@ func TestDecodeValueRejectsMalformedPayloads(t *testing.T) {
 		}
 	}
 }
+
+// Only a value with the flash tag is a flash; an empty one is not.
+func TestIsFlash(t *testing.T) {
+	for raw, want := range map[string]bool{"": false, string([]byte{tagString}): false, string([]byte{tagString | tagFlash}): true, string([]byte{tagFlash}): true} {
+		if got := isFlash([]byte(raw)); got != want {
+			t.Errorf("isFlash(%v) = %v", []byte(raw), got)
+		}
+	}
+}
