@@ -2,7 +2,6 @@ package vishnu_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 
 	vishnu "github.com/vishnu-go/vishnu/core"
@@ -22,18 +21,6 @@ func TestErrorResponseStatusBounds(t *testing.T) {
 		}
 		if resp.Header.Get("Cache-Control") != "no-store" {
 			t.Errorf("configured status %d: Cache-Control %q, want no-store", status, resp.Header.Get("Cache-Control"))
-		}
-	}
-}
-
-// ErrRequestEnded is an ErrHeadersWritten, and no other error.
-func TestErrRequestEndedIsHeadersWritten(t *testing.T) {
-	if !errors.Is(vishnu.ErrRequestEnded, vishnu.ErrHeadersWritten) {
-		t.Error("errors.Is(ErrRequestEnded, ErrHeadersWritten) is false")
-	}
-	for _, other := range []error{vishnu.ErrSessionGone, vishnu.ErrNoSession, vishnu.ErrCookieTooLarge, errDown} {
-		if errors.Is(vishnu.ErrRequestEnded, other) {
-			t.Errorf("errors.Is(ErrRequestEnded, %v) is true", other)
 		}
 	}
 }
