@@ -16,7 +16,7 @@ for mod in "$@"; do
 	cp -a "$src/." "$scratch/"
 	# Rewrite every relative replace (=> ../x) to the absolute sibling path.
 	while read -r path target; do
-		go mod edit -modfile="$scratch/go.mod" -replace="$path=$(cd "$src/$target" && pwd)"
+		go mod edit -replace="$path=$(cd "$src/$target" && pwd)" "$scratch/go.mod"
 	done < <(awk '$0 ~ /=>/ { sub(/^replace[ \t]+/, ""); if ($3 ~ /^\./) print $1, $3 }' "$scratch/go.mod")
 	flags=(--workers 2 --timeout-coefficient 5)
 	[ -n "${MUTANTS_EXCLUDE:-}" ] && flags+=(--exclude-files "$MUTANTS_EXCLUDE")
