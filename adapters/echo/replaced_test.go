@@ -30,7 +30,7 @@ func TestReplacedResponseAsEchoReportsIt(t *testing.T) {
 		}
 	}, vishnuecho.Middleware(m))
 	e.GET("/", func(c echo.Context) error {
-		_ = vishnuecho.Session(c).Set("big", strings.Repeat("x", 5000)) // too large for a cookie
+		_ = vishnuecho.Session(c).Set("big", strings.Repeat("x", 20000)) // too large for the cookie store
 		return c.String(http.StatusCreated, "the handler's own answer, longer than the error")
 	})
 	srv := httptest.NewServer(e)
