@@ -14,7 +14,8 @@
 # Options, all through the environment; the default runs everything:
 #   VISHNU_MODULES="core stores/redis"  only these modules (folders as in go.work)
 #   VISHNU_STEPS="services lint install test fuzz"  which steps to run
-#   VISHNU_FULL=1         also run every benchmark once (-benchtime=100x), fuzz 60s each
+#   VISHNU_FULL=1         also run every benchmark once (-benchtime=100x), fuzz 60s each,
+#                         and mutation testing of core and the adapters (scripts/mutants.sh)
 #   VISHNU_FUZZTIME=5s    -fuzztime of each fuzz target
 #   VISHNU_TEST_TIMEOUT=6m  -timeout of each module's go test
 #   VISHNU_JOBS=2         modules whose go test runs at once
@@ -171,6 +172,15 @@ if want fuzz; then
 		done < <(cd "$mod" && GOWORK=off go test -vet=off -list='^Fuzz' ./... 2>&1)
 	done
 fi
+
+# Mutation testing, in the full mode only: gremlins runs each module's tests
+# once per mutant. scripts/mutants.sh prints each module's efficacy and coverage.
+GREMLINS_PKG=github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0
+mutants() {
+	[[ -x $TOOLS/gremlins ]] || GOWORK=off GOBIN=$TOOLS run go install "$GREMLINS_PKG" || return 1
+	run env GREMLINS="$TOOLS/gremlins" scripts/mutants.sh core adapters/gin adapters/echo adapters/echov5 adapters/chi adapters/fiber
+}
+if [[ $FULL == 1 ]] && want test; then step "mutants (gremlins, core and adapters)" mutants; fi
 
 printf '\n==> summary (%ss in all)\n%-48s %-6s %7s  %s\n' "$SECONDS" STEP RESULT SECONDS NOTE
 printf '%s\n' "${ROWS[@]}"
