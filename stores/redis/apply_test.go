@@ -14,6 +14,7 @@ import (
 	"time"
 
 	vishnu "github.com/vishnu-go/vishnu/core"
+	"github.com/vishnu-go/vishnu/internal/changetest"
 )
 
 // The commit script is vishnu's Change.Apply done on a hash of fields. These
@@ -84,8 +85,8 @@ func checkCommitMatchesApply(t testing.TB, f *fixture, id string, current []byte
 		// No name written twice, unless the stored record had one twice
 		// already (EncodeRecord never does that): such fields are kept
 		// as they are, and decode as Apply reads them.
-		if distinct(got) != nil && (current == nil || c.Replace || distinct(current) == nil) {
-			t.Fatalf("Commit wrote a field twice: %q; %v", got, distinct(got))
+		if changetest.Distinct(got) != nil && (current == nil || c.Replace || changetest.Distinct(current) == nil) {
+			t.Fatalf("Commit wrote a field twice: %q; %v", got, changetest.Distinct(got))
 		}
 	}
 }
@@ -193,41 +194,11 @@ func TestCommitMatchesApply(t *testing.T) {
 // FuzzCommitMatchesApply feeds the commit script arbitrary stored values and
 // changes.
 func FuzzCommitMatchesApply(f *testing.F) {
-	f.Add([]byte(nil), false, false, []byte("a\xff1\xffb"))
-	f.Add(record(map[string]string{"a": "1", "b": "2"}), false, false, []byte("a\xff\xfeb\xff3"))
-	f.Add(record(map[string]string{"a": "1"}), false, true, []byte("c\xff3"))
-	f.Add([]byte("\x01\x01\x01a"), true, false, []byte("a\xff"))
-	f.Add([]byte{}, true, true, []byte{})
+	changetest.AddSeeds(f)
 	fx := newStore(f, singleClient(f))
 	var n atomic.Int64
 	f.Fuzz(func(t *testing.T, current []byte, create, replace bool, ops []byte) {
-		// ops: name \xff value \xff ... sets a field; a name starting with
-		// \xfe deletes the rest of it instead, taking no value.
-		c := &vishnu.Change{Create: create, Replace: replace, Expires: time.Now().Add(time.Minute)}
-		seen := make(map[string]bool)
-		parts := bytes.Split(ops, []byte{0xff})
-		for i := 0; i < len(parts); i++ {
-			k := string(parts[i])
-			if del, ok := bytes.CutPrefix(parts[i], []byte{0xfe}); ok {
-				if k = string(del); !seen[k] {
-					seen[k] = true
-					c.Delete = append(c.Delete, k)
-				}
-				continue
-			}
-			var v []byte
-			if i+1 < len(parts) {
-				i++
-				v = parts[i]
-			}
-			if !seen[k] {
-				seen[k] = true
-				c.Set = append(c.Set, vishnu.Field{Key: k, Value: v})
-			}
-		}
-		if len(current) == 0 && !create {
-			current = nil // also try a missing record
-		}
+		current, c := changetest.Change(current, create, replace, ops)
 		checkCommitMatchesApply(t, fx, "f"+strconv.FormatInt(n.Add(1), 10), current, nil, c)
 		// The same change again, on the record as this change left it: a
 		// hash with a base, fields written and fields deleted.
@@ -246,16 +217,4 @@ func swapped(c *vishnu.Change) *vishnu.Change {
 		s.Set = append(s.Set, vishnu.Field{Key: k, Value: []byte(k)})
 	}
 	return s
-}
-
-// distinct returns an error if the valid record rec holds a name twice.
-func distinct(rec []byte) error {
-	fields, err := vishnu.DecodeRecord(rec)
-	if err != nil {
-		return err
-	}
-	if n, _ := binary.Uvarint(rec[1:]); n != uint64(len(fields)) {
-		return fmt.Errorf("%d fields, of which %d distinct", n, len(fields))
-	}
-	return nil
 }
