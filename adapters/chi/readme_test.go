@@ -3,46 +3,15 @@ package vishnuchi_test
 import (
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
-	"regexp"
-	"strings"
 	"testing"
+
+	"github.com/vishnu-go/vishnu/internal/readmetest"
 )
 
-// TestREADMECodeIsCompiled keeps every Go block of the README the text of
-// a file of this module (or a part of one), so that the README shows code
-// that the tests compile and run.
+// TestREADMECodeIsCompiled keeps the README's Go code the code that this
+// module compiles (see readmetest.Check).
 func TestREADMECodeIsCompiled(t *testing.T) {
-	doc, err := os.ReadFile("README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sources []string
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sources = append(sources, string(b))
-	}
-	blocks := regexp.MustCompile("(?s)```go\n(.*?)```").FindAllStringSubmatch(string(doc), -1)
-	if len(blocks) == 0 {
-		t.Fatal("README.md has no Go code")
-	}
-	for _, blk := range blocks {
-		found := false
-		for _, src := range sources {
-			found = found || strings.Contains(src, blk[1])
-		}
-		if !found {
-			t.Errorf("this Go block of README.md is in no file of the module, so nothing compiles it:\n%s", blk[1])
-		}
-	}
+	readmetest.Check(t)
 }
 
 // TestExampleRouter drives the README's app over loopback as a browser

@@ -6,6 +6,7 @@ require (
 	github.com/labstack/echo/v4 v4.16.5
 	github.com/vishnu-go/vishnu/conformance v0.1.0
 	github.com/vishnu-go/vishnu/core v0.1.0
+	github.com/vishnu-go/vishnu/internal v0.1.0
 )
 
 require (
@@ -24,4 +25,5 @@ require (
 replace (
 	github.com/vishnu-go/vishnu/conformance => ../../conformance
 	github.com/vishnu-go/vishnu/core => ../../core
+	github.com/vishnu-go/vishnu/internal => ../../internal
 )

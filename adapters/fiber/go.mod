@@ -7,6 +7,7 @@ require (
 	github.com/valyala/fasthttp v1.51.0
 	github.com/vishnu-go/vishnu/conformance v0.1.0
 	github.com/vishnu-go/vishnu/core v0.1.0
+	github.com/vishnu-go/vishnu/internal v0.1.0
 )
 
 require (
@@ -25,4 +26,5 @@ require (
 replace (
 	github.com/vishnu-go/vishnu/conformance => ../../conformance
 	github.com/vishnu-go/vishnu/core => ../../core
+	github.com/vishnu-go/vishnu/internal => ../../internal
 )

@@ -87,3 +87,20 @@ func ExampleSessionOf() {
 	// auth
 	// prefs
 }
+
+// An ErrorHandler of the application's own answers when the session cannot
+// be loaded or committed (the store is down). This is the README's
+// ErrorHandler snippet.
+func ExampleMiddlewareWithOptions() {
+	m, err := vishnu.New(vishnu.Config{Store: vishnu.NewMemoryStore(), Secret: []byte(os.Getenv("SESSION_SECRET"))})
+	if err != nil {
+		log.Fatal(err)
+	}
+	mw := vishnugin.MiddlewareWithOptions(m, vishnugin.Options{
+		ErrorHandler: func(c *gin.Context, err error) {
+			c.JSON(http.StatusServiceUnavailable, gin.H{"error": "try again"})
+		},
+	})
+	r := gin.New()
+	r.Use(mw)
+}

@@ -6,6 +6,7 @@ require (
 	github.com/gin-gonic/gin v1.12.0
 	github.com/vishnu-go/vishnu/conformance v0.1.0
 	github.com/vishnu-go/vishnu/core v0.1.0
+	github.com/vishnu-go/vishnu/internal v0.1.0
 )
 
 require (
@@ -43,4 +44,5 @@ require (
 replace (
 	github.com/vishnu-go/vishnu/conformance => ../../conformance
 	github.com/vishnu-go/vishnu/core => ../../core
+	github.com/vishnu-go/vishnu/internal => ../../internal
 )

@@ -7,6 +7,7 @@ package readmetest
 
 import (
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -14,14 +15,16 @@ import (
 
 var (
 	exampleFunc = regexp.MustCompile(`(?s)\nfunc Example\(\) \{\n(.*?)\n\}\n`)
-	goBlock     = regexp.MustCompile("(?s)```go\n(.*?)```")
+	goBlock     = regexp.MustCompile("(?m)^( *)```go\n((?s:.*?))^ *```")
 )
 
 // Check fails t unless the README.md of the test's working directory (the
-// package being tested) shows only code that its example_test.go compiles:
-// every Go block of README.md, less a leading import block, is a part of
-// Example's body (one tab less indented), and every import it shows is one
-// example_test.go makes.
+// package being tested) shows only code that the package's Go files
+// compile. Every Go block of README.md, less a leading import block, must
+// be a part of Example's body in example_test.go (one tab less indented),
+// or else a part of one of the directory's Go files, indentation aside;
+// every import a block shows must be one example_test.go makes. A block
+// nested in a Markdown list is read without the list's indentation.
 func Check(t testing.TB) {
 	t.Helper()
 	doc, err := os.ReadFile("README.md")
@@ -41,8 +44,9 @@ func Check(t testing.TB) {
 	if len(blocks) == 0 {
 		t.Fatal("README.md has no Go code")
 	}
+	var files []string // the directory's Go files without indentation, read once needed
 	for _, b := range blocks {
-		code := b[1]
+		code := outdent(b[2], len(b[1]))
 		if imports, rest, ok := strings.Cut(code, ")\n\n"); ok && strings.HasPrefix(code, "import (") {
 			for _, imp := range strings.Split(strings.TrimPrefix(imports, "import (\n"), "\n") {
 				if imp = strings.TrimSpace(imp); imp != "" && !strings.Contains(string(src), "\t"+imp+"\n") {
@@ -51,8 +55,64 @@ func Check(t testing.TB) {
 			}
 			code = rest
 		}
-		if !strings.Contains(body, code) {
-			t.Errorf("this Go block of README.md is not in Example's body, so nothing compiles it:\n%s", code)
+		if strings.Contains(body, code) {
+			continue
+		}
+		if files == nil {
+			files = goFiles(t)
+		}
+		if !containsAny(files, untab(code)) {
+			t.Errorf("this Go block of README.md is in no Go file of the package, so nothing compiles it:\n%s", code)
 		}
 	}
+}
+
+// goFiles returns the text of every Go file of the working directory, each
+// line without its leading tabs.
+func goFiles(t testing.TB) []string {
+	t.Helper()
+	names, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := make([]string, 0, len(names))
+	for _, name := range names {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, untab(string(b)))
+	}
+	return files
+}
+
+func containsAny(files []string, code string) bool {
+	for _, f := range files {
+		if strings.Contains(f, code) {
+			return true
+		}
+	}
+	return false
+}
+
+// outdent removes n leading spaces from every line of s that has them.
+func outdent(s string, n int) string {
+	if n == 0 {
+		return s
+	}
+	var out strings.Builder
+	pad := strings.Repeat(" ", n)
+	for line := range strings.Lines(s) {
+		out.WriteString(strings.TrimPrefix(line, pad))
+	}
+	return out.String()
+}
+
+// untab removes the leading tabs of every line of s.
+func untab(s string) string {
+	var out strings.Builder
+	for line := range strings.Lines(s) {
+		out.WriteString(strings.TrimLeft(line, "\t"))
+	}
+	return out.String()
 }
