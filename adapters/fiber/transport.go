@@ -39,8 +39,10 @@ type request struct {
 	// when the request has none.
 	parts map[string][]string
 
+	client client // what Login records of the client, copied likewise
+
 	// mu guards ended, which a session first used on another goroutine (a
-	// stream writer's) reads as the request ends.
+	// stream writer's) reads as the request ends, and client.view.
 	mu    sync.Mutex
 	ended bool
 }
