@@ -99,8 +99,8 @@ type Config struct {
 	// ClientIP returns the client's IP address of a net/http request, which
 	// Login records (UserSession.IP; at most MaxClientIPLen bytes). Behind
 	// a proxy, return the address the proxy reports, taken from the header
-	// that proxy sets and only from it. Frameworks not built on net/http
-	// report the client through their Transport (ClientReporter).
+	// that proxy sets and only from it. Adapters of frameworks not built on
+	// net/http give it a net/http view of their request (ClientReporter).
 	// Optional. Default is RemoteIP, the host of the connection's peer.
 	ClientIP func(r *http.Request) string
 

@@ -1,6 +1,9 @@
 package vishnufiber
 
 import (
+	"bufio"
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -14,7 +17,7 @@ import (
 func (r *request) fail(c *fiber.Ctx, err error) error {
 	resp := &r.ctx.Response
 	resp.ResetBody()
-	r.restoreHeader(c)
+	r.restoreHeader()
 	er := r.mw.a.ErrorResponse(r.s, err)
 	h := &resp.Header
 	sessionOnly := r.mw.opts.ErrorHandler != nil
@@ -36,18 +39,18 @@ func (r *request) fail(c *fiber.Ctx, err error) error {
 
 // restoreHeader puts back the response header as it was when the
 // middleware started.
-func (r *request) restoreHeader(c *fiber.Ctx) {
+func (r *request) restoreHeader() {
 	h := &r.ctx.Response.Header
 	if r.outer != nil {
 		r.outer.CopyTo(h)
 		return
 	}
-	// Reset also clears the settings that fasthttp's server applies to each
-	// response from fiber's configuration.
-	h.Reset()
-	cfg := c.App().Config()
-	if cfg.DisableHeaderNormalizing {
-		h.DisableNormalizing()
-	}
-	h.SetNoDefaultContentType(cfg.DisableDefaultContentType)
+	// Nothing was set before the middleware: the header goes back to empty,
+	// with the settings fasthttp's server gave the response from fiber's
+	// configuration (DisableDefaultDate, DisableDefaultContentType,
+	// DisableHeaderNormalizing). Reset would clear them too, and
+	// DisableDefaultDate has no setter to put it back; a read that finds no
+	// input empties the header and keeps them (fasthttp resets a header it
+	// could not read, settings aside).
+	_ = h.Read(bufio.NewReaderSize(strings.NewReader(""), 16))
 }

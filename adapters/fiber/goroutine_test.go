@@ -48,3 +48,44 @@ func TestFirstUseOnAnotherGoroutine(t *testing.T) {
 		}
 	}
 }
+
+// TestHeaderTokenFirstUseOnAnotherGoroutine: the same with a session whose
+// token travels in a request header, which the session reads there too.
+func TestHeaderTokenFirstUseOnAnotherGoroutine(t *testing.T) {
+	m := newManager(t, func(c *vishnu.Config) {
+		c.AutoSave = true
+		c.Cookie = vishnu.CookieConfig{}
+		c.Token.Sources = []vishnu.TokenSource{vishnu.TokenInHeader}
+	})
+	app := newApp()
+	app.Use(vishnufiber.Middleware(m))
+	app.Get("/establish", func(c *fiber.Ctx) error {
+		return vishnufiber.Session(c).Set("user", "ada")
+	})
+	app.Get("/read", func(c *fiber.Ctx) error {
+		s := vishnufiber.Session(c) // not read yet
+		var user string
+		var wg sync.WaitGroup
+		wg.Go(func() { user, _ = vishnu.Get[string](s, "user") })
+		var theme string
+		for range 50 {
+			theme = c.Get("X-Theme")
+		}
+		wg.Wait()
+		if theme != "dark" {
+			return c.SendString("the handler lost its headers: theme=" + theme)
+		}
+		return c.SendString("user=" + user)
+	})
+	b := newBrowser(t, listen(t, app))
+	token := b.do(http.MethodGet, "/establish", http.Header{vishnu.DefaultTokenHeader: {""}}).header.Get(vishnu.DefaultTokenHeader)
+	if token == "" {
+		t.Fatal("a new header session answered no token")
+	}
+	for range 20 {
+		r := b.do(http.MethodGet, "/read", http.Header{vishnu.DefaultTokenHeader: {token}, "X-Theme": {"dark"}})
+		if r.body != "user=ada" {
+			t.Fatalf("a header session first read on another goroutine: %q, want user=ada", r.body)
+		}
+	}
+}

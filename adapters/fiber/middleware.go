@@ -120,6 +120,7 @@ func (mw *middleware) session(c *fiber.Ctx) *vishnu.Session {
 		r.sctx.after.Store(true)
 	}
 	r.copyCookies(mw.m.CookieName())
+	r.copyHead()
 	r.s = mw.a.Open(&r.sctx, r)
 	if !r.running {
 		// First used after the commit point (by fiber's ErrorHandler, a

@@ -39,8 +39,10 @@ type request struct {
 	// when the request has none.
 	parts map[string][]string
 
+	head requestHead // the rest of what the session reads of the request, copied likewise
+
 	// mu guards ended, which a session first used on another goroutine (a
-	// stream writer's) reads as the request ends.
+	// stream writer's) reads as the request ends, and head.view.
 	mu    sync.Mutex
 	ended bool
 }
@@ -100,20 +102,15 @@ func (r *request) Cookies(name string) []string {
 	return r.parts[name]
 }
 
-// RequestHeader returns the values of the request header key, copied for
-// the same reason as the cookies; after the request has ended there are
-// none.
+// RequestHeader returns the values of the request header key, as
+// copyHead found them; after the request has ended there are none.
 func (r *request) RequestHeader(key string) []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.ended {
 		return nil
 	}
-	var values []string
-	for _, v := range r.ctx.Request.Header.PeekAll(key) {
-		values = append(values, string(v))
-	}
-	return values
+	return r.head.values(key)
 }
 
 // SetCookie sets line as it is, a raw Set-Cookie header: fiber's c.Cookie
