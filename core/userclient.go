@@ -23,7 +23,7 @@ const (
 // is, for Login to record (UserSession.IP and UserAgent). Core's net/http
 // Transport needs none (Login asks Config.ClientIP); an adapter of a
 // framework not built on net/http implements it, and finds the IP with
-// Manager.ClientIP so that Config.ClientIP serves its requests too.
+// Adapter.ClientIP so that Config.ClientIP serves its requests too.
 // Without it, Login records neither. Login may call it on any goroutine
 // that uses the session.
 type ClientReporter interface {
@@ -36,7 +36,7 @@ type ClientReporter interface {
 // ClientIP returns the client's IP address of r as Config.ClientIP finds
 // it. An adapter of a framework not built on net/http calls it from its
 // ClientReporter with a net/http view of its request.
-func (m *Manager) ClientIP(r *http.Request) string { return m.cfg.ClientIP(r) }
+func (a Adapter) ClientIP(r *http.Request) string { return a.m.cfg.ClientIP(r) }
 
 // RemoteIP returns the host part of r.RemoteAddr: the address of the peer
 // that connected, which is the client's unless a proxy stands between. It

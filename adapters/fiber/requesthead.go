@@ -85,7 +85,7 @@ var crlf, colonSpace = []byte("\r\n"), []byte(": ")
 // it in a net/http view of the request: RemoteAddr is the connection's
 // peer, as on net/http (fiber's ProxyHeader does not change it).
 func (r *request) ClientIP() string {
-	return r.mw.m.ClientIP(r.clientView())
+	return r.mw.a.ClientIP(r.clientView())
 }
 
 // UserAgent returns the request's User-Agent header.
