@@ -26,9 +26,10 @@ import (
 const RunTimeout = 3 * time.Minute
 
 // Run runs the node script at path (relative to the test's package) against
-// the app at baseURL and returns what it printed. It fails the test with
-// the script's output when the script fails, and skips it with -short.
-func Run(t *testing.T, script, baseURL string) string {
+// the app at baseURL, with env ("KEY=value") added to its environment, and
+// returns what it printed. It fails the test with the script's output when
+// the script fails, and skips it with -short.
+func Run(t *testing.T, script, baseURL string, env ...string) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("drives a browser; not with -short")
@@ -48,6 +49,7 @@ func Run(t *testing.T, script, baseURL string) string {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, path)
 	cmd.Env = append(os.Environ(), "VISHNU_BASE_URL="+baseURL, "VISHNU_CHROMIUM="+chromium, "NODE_PATH="+modules)
+	cmd.Env = append(cmd.Env, env...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	if err := cmd.Run(); err != nil {
