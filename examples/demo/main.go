@@ -1,6 +1,9 @@
 // Command demo is a small web app that shows Vishnu's sessions at work: a
 // visit counter, a login that regenerates the session, a flash message, a
-// "remember me" timeout and a logout.
+// "remember me" timeout, a logout, and "Your sessions": the user's sessions
+// with their device, IP address and times, each of the others with an End
+// button, "sign out everywhere else", and a notice in a browser signed out
+// that way.
 //
 //	go run ./examples/demo              # then open http://127.0.0.1:8080/
 //	go run ./examples/demo -addr :9000

@@ -66,7 +66,7 @@ func (a *app) login(w http.ResponseWriter, r *http.Request) {
 		// deleted record afterwards), and lists it among the user's
 		// sessions. It saves, so it comes last and the user, timeout and
 		// flash are written once, under the new token only.
-		err = s.Login(name, DeviceLabel(r.UserAgent()))
+		err = s.Login(name, Device(r.UserAgent()))
 	}
 	if err != nil {
 		a.m.HandleError(w, r, err)

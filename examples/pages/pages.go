@@ -36,7 +36,11 @@ var pageHTML string
 
 // pageTmpl is parsed once; Must is safe here because the template is part of
 // the binary, and the apps' tests render it.
-var pageTmpl = template.Must(template.New("page").Parse(pageHTML))
+var pageTmpl = template.Must(template.New("page").Funcs(template.FuncMap{
+	"device": SessionDevice,
+	"stamp":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"when":   func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+}).Parse(pageHTML))
 
 // Data is what the page shows of the visitor's session.
 type Data struct {
@@ -48,6 +52,9 @@ type Data struct {
 	MaxNameLen int
 	// Sessions lists the user's sessions, where the app offers it.
 	Sessions []vishnu.UserSession
+	// EndedElsewhere is set on the first page after this browser's session
+	// was ended from another of the user's sessions.
+	EndedElsewhere bool
 }
 
 // Home counts the visit in s and returns what the home page shows: the
@@ -61,12 +68,13 @@ func Home(s *vishnu.Session) (Data, error) {
 	user, _ := vishnu.Get[string](s, KeyUser)
 	flash, _ := vishnu.PopFlash[string](s, KeyFlash) // read once: gone on the next page
 	return Data{
-		Visits:     visits,
-		User:       user,
-		IsNew:      s.IsNew(),
-		Timeout:    DescribeTimeout(s.Timeout()),
-		Flash:      flash,
-		MaxNameLen: MaxNameLen,
+		Visits:         visits,
+		User:           user,
+		IsNew:          s.IsNew(),
+		Timeout:        DescribeTimeout(s.Timeout()),
+		Flash:          flash,
+		MaxNameLen:     MaxNameLen,
+		EndedElsewhere: s.EndedElsewhere(),
 	}, nil
 }
 
@@ -90,22 +98,14 @@ func LoginName(raw string) (string, string, bool) {
 	return name, "", true
 }
 
-// DeviceLabel names a browser for the list of a user's sessions, from its
-// User-Agent: what a person recognises, not the whole string.
-func DeviceLabel(userAgent string) string {
-	for _, b := range []string{"Edg/", "Firefox/", "Chrome/", "Safari/", "curl/", "Go-http-client/"} {
-		if strings.Contains(userAgent, b) {
-			name := strings.TrimSuffix(b, "/")
-			if name == "Edg" {
-				name = "Edge"
-			}
-			return name
-		}
+// SessionDevice names the device of one of the user's sessions: from the
+// User-Agent its browser sent at login (Device), else the label it logged
+// in with.
+func SessionDevice(us vishnu.UserSession) string {
+	if us.UserAgent == "" && us.Label != "" {
+		return us.Label
 	}
-	if userAgent == "" {
-		return "unknown browser"
-	}
-	return strings.SplitN(userAgent, " ", 2)[0]
+	return Device(us.UserAgent)
 }
 
 // LoginTimeout is the session timeout a login asks for: 30 days with

@@ -25,6 +25,8 @@ type Browser struct {
 	Base   *url.URL
 	Jar    *cookiejar.Jar
 	Client *http.Client
+	// UserAgent, when set, is the User-Agent of every request.
+	UserAgent string
 }
 
 // NewBrowser returns a browser with an empty jar for the app at baseURL.
@@ -91,6 +93,9 @@ func (b *Browser) Request(method, path string, form url.Values) *http.Request {
 	}
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if b.UserAgent != "" {
+		req.Header.Set("User-Agent", b.UserAgent)
 	}
 	return req
 }

@@ -1,31 +1,18 @@
 'use strict';
 // Drives Chromium, through playwright-core, over the pages of
-// ../../browser_test.go, served at VISHNU_BASE_URL with the chunked cookie
-// store: a 12 KB session survives a reload, every cookie stays within
-// Chromium's 4096 bytes, an altered or missing cookie gives a fresh session,
-// and a logout leaves no cookie behind. Prints what it saw as one JSON line;
-// exits non-zero with the reason when a check fails.
+// ../../browser_test.go, served with the chunked cookie store: a 12 KB
+// session survives a reload, every cookie stays within Chromium's 4096
+// bytes, an altered or missing cookie gives a fresh session, and a logout
+// leaves no cookie behind. Returns what it saw (printed as one JSON line).
 const { chromium } = require('playwright-core');
+const { base, launchOptions, check, main } = require('vishnu-browsertest');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const base = process.env.VISHNU_BASE_URL;
-const executablePath = process.env.VISHNU_CHROMIUM;
-
-function check(ok, message) {
-  if (!ok) throw new Error(message);
-}
-
-async function main() {
+main(async () => {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vishnu-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath,
-    headless: true,
-    timeout: 60000,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const context = await chromium.launchPersistentContext(userDataDir, launchOptions);
   try {
     const page = context.pages()[0] || (await context.newPage());
     page.setDefaultTimeout(30000);
@@ -80,14 +67,9 @@ async function main() {
     const after = await visit('/');
     check(after.new && after.size === 0 && refilled.sum !== '', `after logout: ${JSON.stringify(after)}`);
 
-    console.log(JSON.stringify({ cookies: cookies.length, sizes, browser: context.browser()?.version() ?? 'chromium' }));
+    return { cookies: cookies.length, sizes, browser: context.browser()?.version() ?? 'chromium' };
   } finally {
     await context.close();
     fs.rmSync(userDataDir, { recursive: true, force: true });
   }
-}
-
-main().catch((err) => {
-  console.error(err.stack || String(err));
-  process.exit(1);
 });
