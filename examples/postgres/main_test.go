@@ -7,9 +7,6 @@ import (
 	"errors"
 	"log/slog"
 	"net"
-	"net/url"
-	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -63,40 +60,7 @@ func TestStories(t *testing.T) { pagestest.All(t, pagestest.StartRun(testRun(t))
 // and stops cleanly.
 func TestRun(t *testing.T) { pagestest.Run(t, testRun(t)) }
 
-var endForm = regexp.MustCompile(`name="id" value="([^"]+)"`)
-
-// TestYourSessions: three browsers of one user each list the three
-// sessions, kept in PostgreSQL's index of sessions per user; ending one
-// logs it out, and signing out everywhere else leaves only the browser
-// that asked.
-func TestYourSessions(t *testing.T) {
-	base := pagestest.StartRun(testRun(t))(t)
-	laptop, phone, tablet := pagestest.NewBrowser(t, base), pagestest.NewBrowser(t, base), pagestest.NewBrowser(t, base)
-	for _, b := range []*pagestest.Browser{laptop, phone, tablet} {
-		b.Post("/login", url.Values{"username": {"alice"}})
-	}
-	p := laptop.Home()
-	ids := endForm.FindAllStringSubmatch(p.Body, -1)
-	if n := strings.Count(p.Body, "<li>"); n != 3 || len(ids) != 2 {
-		t.Fatalf("the laptop lists %d sessions with %d End buttons, want 3 and 2:\n%s", n, len(ids), p.Body)
-	}
-	laptop.Post("/sessions/end", url.Values{"id": {ids[0][1]}})
-	out := 0
-	for _, b := range []*pagestest.Browser{phone, tablet} {
-		if b.Home().Field("user") == "not logged in" {
-			out++
-		}
-	}
-	if out != 1 {
-		t.Fatalf("%d browsers logged out after ending one session, want 1", out)
-	}
-	laptop.Post("/sessions/end-others", nil)
-	for _, b := range []*pagestest.Browser{phone, tablet} {
-		pagestest.Expect(t, b.Home(), map[string]string{"user": "not logged in"})
-	}
-	p = laptop.Home()
-	pagestest.Expect(t, p, map[string]string{"user": "alice"})
-	if n := strings.Count(p.Body, "<li>"); n != 1 {
-		t.Fatalf("after signing out everywhere else the laptop lists %d sessions, want 1", n)
-	}
-}
+// TestYourSessions: the list of the user's sessions from three devices
+// (pagestest.YourSessions), kept in PostgreSQL's index of sessions per
+// user.
+func TestYourSessions(t *testing.T) { pagestest.YourSessions(t, pagestest.StartRun(testRun(t))) }
