@@ -69,7 +69,7 @@ func (s *Store) RemoveUserSession(ctx context.Context, user, id string) error {
 }
 
 // listUserScript lists a user's entries and drops the dead ones, in one
-// atomic step: those past their own expiry and, when recordPrefix is
+// atomic step: those past their own expiry and, when ARGV[1] is
 // given, those whose session has no record (it ended or expired: a login
 // writes the record before listing it, and no id comes back once its
 // record is gone).
