@@ -148,6 +148,8 @@ const (
 	indexKeepsLatest1000      // a user's index keeps the 1,000 entries that expire last (ZREMRANGEBYRANK)
 	indexOver30DaysIsADate    // an entry's lifetime over 30 days is taken for a Unix time, as memcached reads it
 	indexAccentInsensitive    // user names are compared without their accents, as an accent-insensitive collation does
+	indexKeepsDeadEntries     // UserSessions lists the entries of sessions whose record has expired
+	indexHidesDeadEntries     // UserSessions leaves out the entries of sessions whose record has expired, but keeps them
 	indexListingMap           // UserSessions returns one map per user, cleared and filled again by the next listing
 
 	loadReusesBuffer      // Load of a large record returns it in one buffer that the next large Load reuses

@@ -177,14 +177,27 @@ func (s withUsers) UserSessions(ctx context.Context, user string) (map[string][]
 	}
 	u := s.userKey(user)
 	now := time.Now()
-	live := func(e faultyEntry) bool { return s.bug == indexIgnoresExpiry || now.Before(e.expires) }
+	// An entry is live until its expiry, and while its session's record
+	// is (s.b.mu held).
+	recorded := func(id string) bool {
+		if s.bug == indexKeepsDeadEntries {
+			return true
+		}
+		_, ok := s.liveLocked(id)
+		return ok
+	}
+	live := func(id string, e faultyEntry) bool {
+		return (s.bug == indexIgnoresExpiry || now.Before(e.expires)) && recorded(id)
+	}
 	if s.bug == indexPerInstanceCache {
 		s.cacheMu.Lock()
 		defer s.cacheMu.Unlock()
 		if cached, ok := s.userCache[u]; ok {
+			s.b.mu.Lock()
+			defer s.b.mu.Unlock()
 			out := map[string][]byte{}
 			for id, e := range cached {
-				if live(e) {
+				if live(id, e) {
 					out[id] = e.info
 				}
 			}
@@ -193,12 +206,21 @@ func (s withUsers) UserSessions(ctx context.Context, user string) (map[string][]
 	}
 	s.b.mu.Lock()
 	defer s.b.mu.Unlock()
+	if s.bug != indexHidesDeadEntries {
+		// The entries of sessions without a live record go as they are
+		// found.
+		for id := range s.b.users[u] {
+			if !recorded(id) {
+				delete(s.b.users[u], id)
+			}
+		}
+	}
 	out := map[string][]byte{}
 	switch s.bug {
 	case indexPrefixScan:
 		for owner, entries := range s.b.users {
 			for id, e := range entries {
-				if rest, ok := strings.CutPrefix(owner+":"+id, u+":"); ok && live(e) {
+				if rest, ok := strings.CutPrefix(owner+":"+id, u+":"); ok && live(id, e) {
 					out[rest] = e.info
 				}
 			}
@@ -206,7 +228,7 @@ func (s withUsers) UserSessions(ctx context.Context, user string) (map[string][]
 	case indexLike:
 		for owner, entries := range s.b.users {
 			for id, e := range entries {
-				if likeMatch(u, owner) && live(e) {
+				if likeMatch(u, owner) && live(id, e) {
 					out[id] = e.info
 				}
 			}
@@ -220,7 +242,7 @@ func (s withUsers) UserSessions(ctx context.Context, user string) (map[string][]
 		}
 		clear(out)
 		for id, e := range s.b.users[u] {
-			if live(e) {
+			if live(id, e) {
 				out[id] = e.info
 			}
 		}
@@ -231,7 +253,7 @@ func (s withUsers) UserSessions(ctx context.Context, user string) (map[string][]
 		}
 		buf := s.infoBuf[:0]
 		for id, e := range s.b.users[u] {
-			if live(e) {
+			if live(id, e) {
 				start := len(buf)
 				buf = append(buf, e.info...)
 				out[id] = buf[start:len(buf):len(buf)]
@@ -240,7 +262,7 @@ func (s withUsers) UserSessions(ctx context.Context, user string) (map[string][]
 		s.infoBuf = buf
 	default:
 		for id, e := range s.b.users[u] {
-			if live(e) {
+			if live(id, e) {
 				out[id] = e.info // never modified: adds replace it
 			}
 		}

@@ -218,6 +218,8 @@ func brokenStores() []brokenStore {
 		{indexRemoveLike, "index-remove-like", []string{"UserIndex/ExactNames"}, selfTestOptions, withIndex, nil},
 		{indexKeepsLatest1000, "index-keeps-latest-1000", []string{"UserIndex/ManyEntries"}, selfTestOptions, withIndex, nil},
 		{indexOver30DaysIsADate, "index-over-30-days-is-a-date", []string{"Expiry/UserEntriesLong"}, selfTestOptions, withIndex, nil},
+		{indexKeepsDeadEntries, "index-keeps-dead-entries", []string{"Expiry/UserDeadEntries"}, selfTestOptions, withIndex, nil},
+		{indexHidesDeadEntries, "index-hides-dead-entries", []string{"Expiry/UserDeadEntries"}, selfTestOptions, withIndex, nil},
 		// Generations per user.
 		{genMadeUp, "generation-made-up", []string{"UserGenerations/ZeroUntilBumped"}, selfTestOptions, withGenerations, nil},
 		{genNotAdvanced, "generation-not-advanced", []string{"UserGenerations/Increasing", "UserGenerations/ConcurrentBumps"}, selfTestOptions, withGenerations, nil},

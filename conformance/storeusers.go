@@ -20,8 +20,11 @@ import (
 // session is harmless; what breaks the feature is an entry lost (a session
 // nobody can end: "sign out everywhere" leaves it live), an entry listed for
 // the wrong user, an error taken for "no sessions", or an entry that never
-// expires (the index grows for ever). The cases below check each, on the
-// three calls alone, as core makes them.
+// expires (the index grows for ever), or one kept after its session's
+// record has expired (a user who logs in often and never logs out grows it
+// for ever). The cases below check each on the three calls as core makes
+// them: each entry listed has a record, saved before the entry is added, as
+// Login does.
 
 // userCase is one case of the UserIndex group: run on a fresh store, two
 // on two instances over the same data (StoreOptions.NewSecondInstance), or
@@ -133,13 +136,29 @@ func (c *storeT) UserSessions(ctx context.Context, user string) (map[string][]by
 	return c.store.(vishnu.UserIndex).UserSessions(ctx, user)
 }
 
-// addEntry adds an entry and fails the case on an error.
+// addEntry saves a record for the session id, as Login does first, then
+// adds its entry; it fails the case on an error.
 func (c *storeT) addEntry(user, id string, info []byte, expires time.Time) {
 	c.t.Helper()
-	if err := c.AddUserSession(c.ctx, user, id, info, expires); err != nil {
-		c.Fatalf("AddUserSession(%q, %s, %d bytes) failed: %v", user, short(id), len(info), err)
+	if err := c.addSession(c.ctx, user, id, info, expires); err != nil {
+		c.Fatalf("%v", err)
 	}
 }
+
+// addSession saves a record for the session id that outlives the case,
+// then adds its entry.
+func (c *storeT) addSession(ctx context.Context, user, id string, info []byte, expires time.Time) error {
+	if err := c.Save(ctx, id, sessionRecord, c.longExpiry()); err != nil {
+		return fmt.Errorf("Save(%s) of the record of a session to list failed: %w", short(id), err)
+	}
+	if err := c.AddUserSession(ctx, user, id, info, expires); err != nil {
+		return fmt.Errorf("AddUserSession(%q, %s, %d bytes) failed: %w", user, short(id), len(info), err)
+	}
+	return nil
+}
+
+// sessionRecord is the record of the sessions the index cases list.
+var sessionRecord = record("user", "ada")
 
 // removeEntry removes an entry and fails the case on an error.
 func (c *storeT) removeEntry(user, id string) {
@@ -312,7 +331,7 @@ func userManyEntries(c *storeT) {
 			}
 		})
 	}
-	each(func(id string) error { return c.AddUserSession(c.ctx, user, id, want[id], c.longExpiry()) })
+	each(func(id string) error { return c.addSession(c.ctx, user, id, want[id], c.longExpiry()) })
 	c.wantEntries(user, want, fmt.Sprintf("after %d entries were added", n))
 	each(func(id string) error { return c.RemoveUserSession(c.ctx, user, id) })
 	c.wantEntries(user, map[string][]byte{}, fmt.Sprintf("after the %d entries were removed", n))
@@ -427,8 +446,8 @@ func userConcurrentAdds(c *storeT) {
 		want[ids[i]] = fmt.Appendf(nil, "login %d", i)
 	}
 	c.goroutines(n, func(i int) {
-		if err := c.AddUserSession(c.ctx, user, ids[i], want[ids[i]], c.longExpiry()); err != nil {
-			c.Errorf("AddUserSession %d of %d concurrent ones failed: %v", i, n, err)
+		if err := c.addSession(c.ctx, user, ids[i], want[ids[i]], c.longExpiry()); err != nil {
+			c.Errorf("%d of %d concurrent logins: %v", i, n, err)
 		}
 	})
 	c.wantEntries(user, want, fmt.Sprintf("after %d concurrent AddUserSession calls for the user", n))
@@ -463,8 +482,8 @@ func userConcurrentAddRemove(c *storeT) {
 			return
 		}
 		for _, id := range added {
-			if err := c.AddUserSession(c.ctx, user, id, want[id], c.longExpiry()); err != nil {
-				c.Errorf("AddUserSession racing with removals failed: %v", err)
+			if err := c.addSession(c.ctx, user, id, want[id], c.longExpiry()); err != nil {
+				c.Errorf("a login racing with removals: %v", err)
 			}
 		}
 	})
@@ -603,8 +622,25 @@ func userIndexExpiryChecks() []expiryCheck {
 		reUser, later, earlier   string
 		longUser                 string
 		longWant                 map[string][]byte
+		deadUser, alive, dead    string
 	)
 	return []expiryCheck{
+		{
+			name:  "UserDeadEntries",
+			rule:  "an entry whose session's record has expired is listed no more, though the entry's own expiry is far off, and is dropped from the index, not only left out of the listing: a record saved again under its id does not bring it back (the index of a user who logs in often and never logs out must not grow for ever)",
+			needs: capUserIndex,
+			setup: func(c *storeT) {
+				deadUser, alive, dead = newUser(), newID(), newID()
+				c.addEntry(deadUser, alive, []byte("alive"), c.longExpiry())
+				c.addEntry(deadUser, dead, []byte("dead"), c.longExpiry())
+				c.save(dead, sessionRecord, c.shortExpiry())
+			},
+			check: func(c *storeT) {
+				c.wantEntries(deadUser, entryText(alive, "alive"), "past the expiry of one session's record, its entry still unexpired")
+				c.save(dead, sessionRecord, c.longExpiry())
+				c.wantEntries(deadUser, entryText(alive, "alive"), "after a record was saved again under the id of an entry left out, for its record had expired")
+			},
+		},
 		{
 			name:  "UserEntries",
 			rule:  "an entry of the index of sessions per user is listed until its expiry and not after, also one whose lifetime is under the TTL resolution, while the user's other entries stay",

@@ -34,7 +34,9 @@
 //     dormant.
 //   - The index of sessions per user ([vishnu.UserIndex], for Session.Login
 //     and "sign out everywhere") is one Commit to add or remove an entry
-//     and one ancestor query to list a user's.
+//     and one ancestor query to list a user's, with a Lookup per 1,000
+//     entries of their records and a Commit per 500 dead entries dropped
+//     (see [Store.UserSessions]).
 //
 // # Expiry and cleanup
 //

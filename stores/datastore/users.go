@@ -2,7 +2,9 @@ package datastorestore
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"cloud.google.com/go/datastore"
@@ -87,10 +89,22 @@ func (s *Store) RemoveUserSession(ctx context.Context, user, id string) error {
 // by "UserEntry") named by the session's id, under a parent key of kind
 // "SessionUser" named by the user, which groups the user's entries without
 // being written itself; an ancestor query is strongly consistent in every
-// Datastore mode. Entries
-// found expired are left out, and deleted by one transaction more, which
-// reads them again and keeps any added anew since the query (an error
-// there is not the caller's: Cleanup deletes them later).
+// Datastore mode.
+//
+// Dead entries are dropped from the index as they are found, every one of
+// them, so that the index of a user who logs in often and never logs out
+// does not grow for ever:
+//   - those past their own expiry, by transactions of 500 that read them
+//     again and keep any added anew since the query;
+//   - those whose session has no live record (it ended, or expired and
+//     waits for Cleanup), found by Lookups of the records, 1,000 keys
+//     each, a few at a time, and deleted by Commits of 500: a login
+//     writes the record before it lists it, and no id comes back once its
+//     record is gone.
+//
+// An error looking up the records
+// fails the listing; one deleting entries does not (the listing is right
+// without it, and the next one or Cleanup deletes them).
 func (s *Store) UserSessions(ctx context.Context, user string) (map[string][]byte, error) {
 	parent, err := s.userKey(user)
 	if err != nil {
@@ -104,23 +118,110 @@ func (s *Store) UserSessions(ctx context.Context, user string) (map[string][]byt
 		return nil, fail(ctx, "user sessions", err)
 	}
 	now := time.Now()
-	out := make(map[string][]byte, len(keys))
-	var expired []*datastore.Key
+	var expired, listed []*datastore.Key
 	for i, k := range keys {
-		if !entries[i].live(now) {
+		if entries[i].live(now) {
+			listed = append(listed, k)
+		} else {
 			expired = append(expired, k)
-			continue
 		}
-		info := entries[i].Data
-		if info == nil {
-			info = []byte{}
-		}
-		out[k.Name] = info
 	}
-	if len(expired) > 0 {
-		// Best effort, and only those still expired: an entry added
-		// again since the query stays. Cleanup removes the rest.
-		_ = s.deleteStillDormant(ctx, expired[:min(len(expired), txBatch)], now)
+	recorded, err := s.recorded(ctx, listed, now)
+	if err != nil {
+		return nil, fail(ctx, "user sessions: look up the records", err)
+	}
+	out := make(map[string][]byte, len(listed))
+	var dead []*datastore.Key
+	for i, k := range keys {
+		switch {
+		case !entries[i].live(now):
+		case !recorded[k.Name]:
+			dead = append(dead, k)
+		default:
+			info := entries[i].Data
+			if info == nil {
+				info = []byte{}
+			}
+			out[k.Name] = info
+		}
+	}
+	// Best effort: what is left is deleted by the next listing or Cleanup.
+	// One after another: the entries are one entity group, whose
+	// concurrent writes would contend.
+	for _, batch := range chunks(expired, deleteBatch) {
+		_ = s.deleteStillDormant(ctx, batch, now)
+	}
+	for _, batch := range chunks(dead, deleteBatch) {
+		_ = s.client.DeleteMulti(ctx, batch)
 	}
 	return out, nil
+}
+
+// lookupBatch is the most keys the Datastore takes in one Lookup.
+const lookupBatch = 1000
+
+// recorded returns the ids of the entries of keys whose session has a live
+// record at now.
+func (s *Store) recorded(ctx context.Context, keys []*datastore.Key, now time.Time) (map[string]bool, error) {
+	var mu sync.Mutex
+	live := make(map[string]bool, len(keys))
+	err := parallel(chunks(keys, lookupBatch), func(batch []*datastore.Key) error {
+		records := make([]*datastore.Key, len(batch))
+		for i, k := range batch {
+			records[i] = s.key(k.Name)
+		}
+		got := make([]entity, len(records))
+		err := s.client.GetMulti(ctx, records, got)
+		var me datastore.MultiError
+		if errors.As(err, &me) {
+			err = nil
+			for _, e := range me {
+				if e != nil && !errors.Is(e, datastore.ErrNoSuchEntity) {
+					err = e
+					break
+				}
+			}
+		}
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for i, k := range batch {
+			if (me == nil || me[i] == nil) && got[i].live(now) {
+				live[k.Name] = true
+			}
+		}
+		return nil
+	})
+	return live, err
+}
+
+// chunks splits keys into slices of at most n.
+func chunks(keys []*datastore.Key, n int) [][]*datastore.Key {
+	var out [][]*datastore.Key
+	for len(keys) > 0 {
+		c := keys[:min(len(keys), n)]
+		out = append(out, c)
+		keys = keys[len(c):]
+	}
+	return out
+}
+
+// parallel runs f on each batch, a few at a time, and returns their
+// errors.
+func parallel(batches [][]*datastore.Key, f func([]*datastore.Key) error) error {
+	const workers = 4
+	errs := make([]error, len(batches))
+	sem := make(chan struct{}, workers)
+	var wg sync.WaitGroup
+	for i, b := range batches {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			errs[i] = f(b)
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }

@@ -22,7 +22,9 @@ import (
 
 // TestUserIndex checks the index of sessions per user: entries per user
 // apart, replaced when added again, removed, left out once expired (and
-// deleted), and one RPC per call.
+// deleted), and one RPC per call to add or remove, two to list (the query,
+// and the Lookup of the sessions' records). Each session listed has a
+// record, saved first, as Login does.
 func TestUserIndex(t *testing.T) {
 	c, counter := newClient(t)
 	s, ns := newStore(t, c)
@@ -45,22 +47,34 @@ func TestUserIndex(t *testing.T) {
 			t.Errorf("UserSessions(%s) = %q, want %q", user, asText, entries)
 		}
 	}
+	record := func(id string) {
+		t.Helper()
+		if err := s.Save(ctx, id, vishnu.EncodeRecord(nil), exp.Add(time.Hour)); err != nil {
+			t.Fatalf("Save(%s): %v", id, err)
+		}
+	}
 	add := func(user, id, info string, expires time.Time) {
 		t.Helper()
+		record(id)
 		if err := s.AddUserSession(ctx, user, id, []byte(info), expires); err != nil {
 			t.Fatalf("AddUserSession(%s, %s): %v", user, id, err)
 		}
 	}
 
 	want("nobody", map[string]string{})
-	if got := counter.during(func() { add("ada", "s1", "Firefox", exp) }); got.String() != "Commit 1" {
+	record("s1")
+	if got := counter.during(func() {
+		if err := s.AddUserSession(ctx, "ada", "s1", []byte("Firefox"), exp); err != nil {
+			t.Fatal(err)
+		}
+	}); got.String() != "Commit 1" {
 		t.Errorf("AddUserSession: RPCs %s, want Commit 1", got)
 	}
 	add("ada", "s2", "", exp)
 	add("bob", "s3", "Safari", exp)
 	add("ada@example.com", "s4", "phone", exp)
-	if got := counter.during(func() { want("ada", map[string]string{"s1": "Firefox", "s2": ""}) }); got.String() != "RunQuery 1" {
-		t.Errorf("UserSessions: RPCs %s, want RunQuery 1", got)
+	if got := counter.during(func() { want("ada", map[string]string{"s1": "Firefox", "s2": ""}) }); got.String() != "Lookup 1, RunQuery 1" {
+		t.Errorf("UserSessions: RPCs %s, want Lookup 1, RunQuery 1", got)
 	}
 	want("bob", map[string]string{"s3": "Safari"})
 	want("ada@example.com", map[string]string{"s4": "phone"})
@@ -108,6 +122,11 @@ func TestUserIndexConcurrent(t *testing.T) {
 	ctx := context.Background()
 	exp := time.Now().Add(time.Hour)
 	for i := range 50 {
+		for _, id := range []string{fmt.Sprintf("old%02d", i), fmt.Sprintf("new%02d", i)} {
+			if err := s.Save(ctx, id, vishnu.EncodeRecord(nil), exp); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if err := s.AddUserSession(ctx, "ada", fmt.Sprintf("old%02d", i), nil, exp); err != nil {
 			t.Fatal(err)
 		}

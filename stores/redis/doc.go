@@ -71,6 +71,11 @@
 // Redis Cluster. A key prefix containing a hash tag ("{sessions}:") would put
 // every session in one slot; the default does not.
 //
+// Listing a user's sessions ([Store.UserSessions]) also checks their
+// records, to drop the entries of sessions that ended or expired: one
+// script call on one server, and on a cluster whose prefix has a hash tag;
+// three round trips on a cluster whose keys are spread.
+//
 // # Errors
 //
 // A session that does not exist (never saved, deleted or expired) is reported
