@@ -28,6 +28,8 @@ var tokenModes = []tokenMode{
 var cookieOnly = map[string]string{
 	"Cookie":             "a header token has no cookie attributes and no lifetime but its session's on the server (checked by the Timeout cases in this mode)",
 	"CookieStore/Chunks": "only the cookie store splits a session over several cookies, and it cannot carry header tokens",
+	// It waits for the store's own expiry, in real time.
+	"Timeout/InStore": "the store's expiry and its refresh are the same wherever the token travels; this mode checks the refresh with Timeout/Sliding",
 }
 
 // headerOnly lists the cases about a Manager that reads tokens from the
