@@ -218,6 +218,7 @@ func TestAdapter(t *testing.T, serve ServeFunc, opts AdapterOptions) {
 			continue
 		}
 		t.Run(m.tree, func(t *testing.T) {
+			// A store made only to see which kind the factory makes.
 			if isCookieStore(opts.NewStore(t)) {
 				t.Skip(headerCookieStore)
 			}
