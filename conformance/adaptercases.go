@@ -39,7 +39,7 @@ func adapterGroups() []adapterGroup {
 		{"Stream", streamCases()},
 		{"StoreDown", storeDownCases()},
 		{"Concurrent", concurrentCases()},
-		{"HeaderToken", headerCases()},
+		{"Sources", []adapterCase{{"NoFixation", "with cookie and header both accepted, a header session is answered only in the header and a cookie session only in a cookie", fixationCase}}},
 		{"CookieStore/Chunks", chunkCases()},
 	}
 }
@@ -52,7 +52,7 @@ func (b *browser) establish(kv ...string) string {
 	b.ok(r, "creating a session with Save")
 	v := b.current()
 	if v == "" {
-		b.e.Fatalf("after Save in a new session the browser holds no session cookie (Set-Cookie: %q)", r.header.Values("Set-Cookie"))
+		b.e.Fatalf("after Save in a new session the browser holds no session cookie (%s)", b.describe(r))
 	}
 	return v
 }
@@ -91,7 +91,7 @@ func cookieCases() []adapterCase {
 			b := e.start(func(c *vishnu.Config) { c.Cookie = vishnu.CookieConfig{} })
 			r := b.get("set", "k", "v", "_save", "1")
 			b.ok(r, "saving a new session")
-			sc := b.oneSetCookie(r, "the response that saved a new session")
+			sc := b.oneAnswer(r, "the response that saved a new session")
 			e.wantCookie(sc, "vishnu", map[string]string{"path": "/", "samesite": "lax"}, []string{"secure", "httponly"}, []string{"domain", "partitioned"})
 		}},
 		{"Attributes", "the cookie has the configured name, Path, Domain, Secure, HttpOnly, SameSite and Partitioned attributes", func(e *env) {
@@ -101,7 +101,7 @@ func cookieCases() []adapterCase {
 			b.prefix = "/app"
 			r := b.get("set", "k", "v", "_save", "1")
 			b.ok(r, "saving a new session")
-			sc := b.oneSetCookie(r, "the response that saved a new session")
+			sc := b.oneAnswer(r, "the response that saved a new session")
 			e.wantCookie(sc, "sid", map[string]string{"path": "/app", "domain": "example.test", "samesite": "strict"}, []string{"secure", "partitioned"}, []string{"httponly"})
 		}},
 		{"Relaxed", "with Insecure, ScriptReadable and SameSiteDefaultMode the cookie has no Secure, HttpOnly or SameSite attribute", func(e *env) {
@@ -110,20 +110,20 @@ func cookieCases() []adapterCase {
 			})
 			r := b.get("set", "k", "v", "_save", "1")
 			b.ok(r, "saving a new session")
-			sc := b.oneSetCookie(r, "the response that saved a new session")
+			sc := b.oneAnswer(r, "the response that saved a new session")
 			e.wantCookie(sc, "vishnu", map[string]string{"path": "/"}, nil, []string{"secure", "httponly", "samesite", "domain", "partitioned"})
 		}},
 		{"MaxAgeFromTimeout", "the cookie's Max-Age and Expires follow Config.Timeout", func(e *env) {
 			b := e.start(func(c *vishnu.Config) { c.Timeout = 2 * time.Hour })
 			r := b.get("set", "k", "v", "_save", "1")
 			b.ok(r, "saving a new session")
-			e.wantLifetime(b.oneSetCookie(r, "the response that saved a new session"), 2*time.Hour)
+			e.wantLifetime(b.oneAnswer(r, "the response that saved a new session"), 2*time.Hour)
 		}},
 		{"BrowserSession", "with the timeout UntilBrowserCloses the cookie has neither Max-Age nor Expires", func(e *env) {
 			b := e.start(func(c *vishnu.Config) { c.Timeout = vishnu.UntilBrowserCloses })
 			r := b.get("set", "k", "v", "_save", "1")
 			b.ok(r, "saving a new session")
-			e.wantLifetime(b.oneSetCookie(r, "the response that saved a new session"), vishnu.UntilBrowserCloses)
+			e.wantLifetime(b.oneAnswer(r, "the response that saved a new session"), vishnu.UntilBrowserCloses)
 		}},
 	}
 }
@@ -158,9 +158,13 @@ func (e *env) wantCookie(sc *setCookie, name string, values map[string]string, f
 }
 
 // wantLifetime checks that a Set-Cookie line makes the cookie last d from
-// now (by the managers' clock), or until the browser closes.
+// now (by the managers' clock), or until the browser closes. A token
+// answered in a header has no lifetime but the server's.
 func (e *env) wantLifetime(sc *setCookie, d time.Duration) {
 	e.t.Helper()
+	if sc.header {
+		return
+	}
 	maxAge, hasMaxAge := sc.maxAge()
 	exp, hasExp := sc.expires()
 	if d == vishnu.UntilBrowserCloses {
@@ -220,6 +224,7 @@ func badCookieCases() []adapterCase {
 			other := e.start(func(c *vishnu.Config) { c.Cookie.Name = "other" })
 			b.wantFresh(other.replay([]string{val}, "get"), "the value of the cookie vishnu sent as the cookie other (same secret and store)")
 		}},
+		{"WrongPlace", "a valid token sent where the server does not read it (a URL query parameter, another header, the cookie) gives a fresh session", wrongPlaceCase},
 		{"Expired", "a cookie past its expiry gives a fresh session and status 200, though the browser still sends it", func(e *env) {
 			b := e.start(func(c *vishnu.Config) { c.Timeout = time.Hour })
 			b.establish("user", "ada")
@@ -249,7 +254,7 @@ func regenerateCase(e *env) {
 	old := b.establish("user", "ada")
 	r := b.get("regenerate")
 	e.wantValues(b.ok(r, "regenerating"), "the regenerating request", "user", "ada")
-	sc := b.oneSetCookie(r, "the response of a request that regenerated the session")
+	sc := b.oneAnswer(r, "the response of a request that regenerated the session")
 	if sc.value == old {
 		e.Errorf("the cookie after Regenerate has the same value as before")
 	}
@@ -270,9 +275,9 @@ func destroyCase(e *env) {
 	old := b.establish("user", "ada")
 	r := b.get("destroy")
 	b.ok(r, "destroying the session")
-	sc := b.oneSetCookie(r, "the response of a request that destroyed the session")
+	sc := b.oneAnswer(r, "the response of a request that destroyed the session")
 	if !sc.deletes(time.Now()) {
-		e.Errorf("the cookie set by Destroy does not expire the cookie (want Max-Age=0 or an Expires in the past): %s", sc.raw)
+		e.Errorf("the cookie set by Destroy does not expire the cookie (want Max-Age=0 or an Expires in the past, or an empty token header): %s", sc.raw)
 	}
 	if b.current() != "" {
 		e.Errorf("after Destroy, the browser still holds the session cookie")
@@ -293,7 +298,7 @@ func autoSaveCases() []adapterCase {
 			b := e.start(func(c *vishnu.Config) { c.AutoSave = true })
 			r := b.get("set", "user", "ada")
 			b.ok(r, "setting a value in a new session")
-			b.oneSetCookie(r, "the response that set a value in a new session, with AutoSave on")
+			b.oneAnswer(r, "the response that set a value in a new session, with AutoSave on")
 			e.wantValues(b.ok(b.get("get"), "the next request"), "the request after a new session was changed", "user", "ada")
 			b.ok(b.get("set", "cart", "3"), "setting another value")
 			b.ok(b.get("delete", "k", "user"), "deleting a value")
@@ -303,7 +308,7 @@ func autoSaveCases() []adapterCase {
 			b := e.start(func(c *vishnu.Config) { c.AutoSave = false })
 			r := b.get("set", "user", "ada")
 			b.ok(r, "setting a value in a new session without Save")
-			if cs := b.setCookies(r); len(cs) > 0 {
+			if cs := b.answers(r); len(cs) > 0 {
 				e.Errorf("a new session changed without Save got a cookie with AutoSave off: %s", cs[0].raw)
 			}
 			b.wantFresh(b.get("get"), "the request after a new session was changed without Save")
@@ -327,7 +332,7 @@ func unchangedCases() []adapterCase {
 			}
 			r := b.get("get")
 			e.wantValues(b.ok(r, "reading the session"), "reading the session", "user", "ada")
-			if cs := b.setCookies(r); len(cs) > 0 {
+			if cs := b.answers(r); len(cs) > 0 {
 				e.Errorf("a request that changed nothing got a Set-Cookie: %s", cs[0].raw)
 			}
 			if e.counts == nil {
@@ -342,7 +347,7 @@ func unchangedCases() []adapterCase {
 			b := e.start(func(c *vishnu.Config) { c.AutoSave = true })
 			check := func(r *reply, what string) {
 				e.t.Helper()
-				if cs := b.setCookies(r); len(cs) > 0 {
+				if cs := b.answers(r); len(cs) > 0 {
 					e.Errorf("%s got a Set-Cookie: %s", what, cs[0].raw)
 				}
 				if e.counts != nil {
@@ -383,7 +388,7 @@ func timeoutCases() []adapterCase {
 			b.establish("user", "ada")
 			r := b.get("timeout", "d", "7200", "_save", "1")
 			b.ok(r, "setting a 2-hour timeout")
-			e.wantLifetime(b.oneSetCookie(r, "the response that set a 2-hour timeout"), 2*time.Hour)
+			e.wantLifetime(b.oneAnswer(r, "the response that set a 2-hour timeout"), 2*time.Hour)
 			e.clock.advance(90 * time.Minute)
 			v := b.ok(b.get("get"), "a request 90 minutes later")
 			if v.New {
@@ -394,7 +399,7 @@ func timeoutCases() []adapterCase {
 			}
 			r = b.get("timeout", "d", "0", "_save", "1")
 			b.ok(r, "setting the timeout UntilBrowserCloses")
-			e.wantLifetime(b.oneSetCookie(r, "the response that set the timeout UntilBrowserCloses"), vishnu.UntilBrowserCloses)
+			e.wantLifetime(b.oneAnswer(r, "the response that set the timeout UntilBrowserCloses"), vishnu.UntilBrowserCloses)
 			if v := b.ok(b.get("get"), "the next request"); v.Timeout != 0 || v.New {
 				e.Errorf("after SetTimeout(UntilBrowserCloses) the next request sees timeout %ds and new %v", v.Timeout, v.New)
 			}
@@ -415,7 +420,7 @@ func timeoutCases() []adapterCase {
 			e.clock.advance(20 * time.Minute)
 			r := b.get("get")
 			b.ok(r, "a request 20 minutes in")
-			e.wantLifetime(b.oneSetCookie(r, "a request 20 minutes into a 1-hour session (its expiry refresh)"), time.Hour)
+			e.wantLifetime(b.oneAnswer(r, "a request 20 minutes into a 1-hour session (its expiry refresh)"), time.Hour)
 			e.clock.advance(50 * time.Minute)
 			v := b.ok(b.get("get"), "a request 70 minutes in")
 			if v.New {
@@ -455,7 +460,7 @@ func streamCase(e *env) {
 	if r.status != http.StatusOK {
 		e.Fatalf("the streamed response has status %d, want 200", r.status)
 	}
-	b.oneSetCookie(r, "the streamed response of a request that changed a new session, with AutoSave on")
+	b.oneAnswer(r, "the streamed response of a request that changed a new session, with AutoSave on")
 	want := []string{streamHead, streamChunk(0), streamChunk(1), streamChunk(2)}
 	if !slices.Equal(chunks, want) {
 		e.Errorf("the streamed body is %q, want %q", chunks, want)
@@ -481,6 +486,7 @@ func storeDownCases() []adapterCase {
 			e.wantErrorResponse(down, down.get("set", "user", "ada"), "a request whose changed session the store cannot save")
 		}},
 		{"CommitFailsLate", "when the store cannot write a session that the handler changed at the end of the request, the request gets the configured error response, whether the handler wrote a body, nothing, or only a status", commitFailsLateCase},
+		{"FailedLogout", "a logout the store could not record gets the configured error response, which still tells the client to drop its token", failedLogoutCase},
 		{"Untouched", "while the store is down, a request that does not use its session is served normally", func(e *env) {
 			good := e.startWith(vishnu.NewMemoryStore(), nil)
 			val := good.establish("user", "ada")
@@ -511,7 +517,7 @@ func (e *env) wantErrorResponse(b *browser, r *reply, what string) {
 		e.Errorf("%s: got status %d, %s %q and body %q, want the configured error response (status %d, %s set, body %q)",
 			what, r.status, errorHeader, r.header.Get(errorHeader), clip(r.body), errorStatus, errorHeader, errorBody)
 	}
-	if cs := b.setCookies(r); len(cs) > 0 {
+	if cs := b.answers(r); len(cs) > 0 {
 		e.Errorf("%s: the error response sets the session cookie (the visitor would lose the session): %s", what, cs[0].raw)
 	}
 }
@@ -581,7 +587,7 @@ func writersCase(e *env) {
 		key := fmt.Sprintf("%03d", i)
 		want = append(want, "w"+key, "x")
 		wg.Go(func() {
-			r, err := b.send(b.client, b.url("hook", "i", key), nil)
+			r, err := b.sendOwn(b.url("hook", "i", key))
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -629,7 +635,7 @@ func logoutCase(e *env) {
 	errs := make([]error, n)
 	for i := range n {
 		wg.Go(func() {
-			replies[i], errs[i] = b.send(b.bare, b.url("hook", "i", fmt.Sprint(i)), []string{old})
+			replies[i], errs[i] = b.sendTokens(b.url("hook", "i", fmt.Sprint(i)), []string{old})
 		})
 	}
 	if !loaded.arrive() {

@@ -1,16 +1,12 @@
 package conformance
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"reflect"
 	"strconv"
@@ -34,14 +30,15 @@ type env struct {
 	store       vishnu.Store // what the managers use
 	counts      *counts      // nil for the cookie store, which cannot be counted
 	cookieStore bool
+	src         vishnu.TokenSource // where the case's tokens travel
 	secret      []byte
 	clock       clock
 	app         app
 	logs        syncBuffer
 }
 
-func newEnv(t *testing.T, rule string, serve ServeFunc, opts AdapterOptions) *env {
-	e := &env{t: t, rule: rule, serve: serve, opts: opts, secret: randomBytes(vishnu.MinSecretLen)}
+func newEnv(t *testing.T, rule string, src vishnu.TokenSource, serve ServeFunc, opts AdapterOptions) *env {
+	e := &env{t: t, rule: rule, src: src, serve: serve, opts: opts, secret: randomBytes(vishnu.MinSecretLen)}
 	// Registered first, so it runs last, once the servers have stopped.
 	t.Cleanup(func() {
 		if t.Failed() && e.logs.Len() > 0 {
@@ -69,12 +66,23 @@ func isCookieStore(s vishnu.Store) bool {
 
 func (e *env) Errorf(format string, args ...any) {
 	e.t.Helper()
-	e.t.Errorf("rule broken: %s\n%s", e.rule, fmt.Sprintf(format, args...))
+	e.t.Errorf("rule broken: %s%s\n%s", e.rule, e.modeNote(), fmt.Sprintf(format, args...))
 }
 
 func (e *env) Fatalf(format string, args ...any) {
 	e.t.Helper()
-	e.t.Fatalf("rule broken: %s\n%s", e.rule, fmt.Sprintf(format, args...))
+	e.t.Fatalf("rule broken: %s%s\n%s", e.rule, e.modeNote(), fmt.Sprintf(format, args...))
+}
+
+// modeNote says, in a header mode, what the rule's "cookie" stands for.
+func (e *env) modeNote() string {
+	switch e.src {
+	case vishnu.TokenInHeader:
+		return "\n(in header mode: the token travels in the " + vishnu.DefaultTokenHeader + " header, not a cookie)"
+	case vishnu.TokenInBearer:
+		return "\n(in bearer mode: the token travels as Authorization: Bearer, and is answered in " + vishnu.DefaultTokenHeader + ", not a cookie)"
+	}
+	return ""
 }
 
 // config returns the Config the cases start from.
@@ -95,7 +103,10 @@ func (e *env) config(store vishnu.Store) vishnu.Config {
 }
 
 // start makes a Manager from the case's Config, changed by edit, and serves
-// the case's application with it. It returns a browser of that server.
+// the case's application with it. It returns a browser of that server. In
+// a header mode, a Config whose edit sets no Token.Sources reads tokens
+// from the case's header alone, with no cookie attributes (only the cookie
+// name counts: tokens are signed for it).
 func (e *env) start(edit func(*vishnu.Config)) *browser {
 	e.t.Helper()
 	return e.startWith(e.store, edit)
@@ -107,6 +118,12 @@ func (e *env) startWith(store vishnu.Store, edit func(*vishnu.Config)) *browser 
 	if edit != nil {
 		edit(&cfg)
 	}
+	src := vishnu.TokenInCookie
+	if e.src != vishnu.TokenInCookie && len(cfg.Token.Sources) == 0 {
+		cfg.Cookie = vishnu.CookieConfig{Name: cfg.Cookie.Name}
+		cfg.Token.Sources = []vishnu.TokenSource{e.src}
+		src = e.src
+	}
 	m, err := vishnu.New(cfg)
 	if err != nil {
 		e.t.Fatalf("conformance: vishnu.New: %v", err)
@@ -116,18 +133,9 @@ func (e *env) startWith(store vishnu.Store, edit func(*vishnu.Config)) *browser 
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		e.t.Fatalf("conformance: the ServeFunc returned %q, not a base URL", base)
 	}
-	jar, _ := cookiejar.New(nil)
 	tr := &http.Transport{MaxIdleConnsPerHost: 100}
 	e.t.Cleanup(tr.CloseIdleConnections)
-	return &browser{
-		e:      e,
-		base:   strings.TrimSuffix(base, "/"),
-		cookie: m.CookieName(),
-		jar:    jar,
-		client: &http.Client{Jar: jar, Transport: tr, Timeout: e.opts.Watchdog,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
-		bare: &http.Client{Transport: tr, Timeout: e.opts.Watchdog},
-	}
+	return e.newBrowser(strings.TrimSuffix(base, "/"), m.CookieName(), src, tr)
 }
 
 // The error response the suite configures (Config.ErrorResponse).
@@ -174,187 +182,6 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// Browser ----------------------------------------------------------------------
-
-// browser is a client of one server, with a cookie jar.
-type browser struct {
-	e      *env
-	base   string
-	prefix string // path prefix of every request, e.g. "/app"
-	cookie string // the session cookie's name
-	jar    http.CookieJar
-	client *http.Client // with the jar
-	bare   *http.Client // without a jar, for replays
-}
-
-// reply is a response as the suite sees it.
-type reply struct {
-	status int
-	header http.Header
-	body   []byte
-	view   view
-	isView bool
-}
-
-// url returns the URL of route with the query of kv (key, value, …).
-func (b *browser) url(route string, kv ...string) string {
-	q := url.Values{}
-	for i := 0; i+1 < len(kv); i += 2 {
-		q.Add(kv[i], kv[i+1])
-	}
-	u := b.base + b.prefix + "/" + route
-	if len(q) > 0 {
-		u += "?" + q.Encode()
-	}
-	return u
-}
-
-// get requests route with the browser's cookies.
-func (b *browser) get(route string, kv ...string) *reply {
-	b.e.t.Helper()
-	return b.do(b.client, b.url(route, kv...), nil)
-}
-
-// replay requests route sending exactly the given session cookie values,
-// and no cookie from the jar.
-func (b *browser) replay(values []string, route string, kv ...string) *reply {
-	b.e.t.Helper()
-	return b.do(b.bare, b.url(route, kv...), values)
-}
-
-func (b *browser) do(c *http.Client, u string, cookies []string) *reply {
-	b.e.t.Helper()
-	r, err := b.send(c, u, cookies)
-	if err != nil {
-		b.e.Fatalf("GET %s: %v (a server must answer every request, whatever its session or store)", u, err)
-	}
-	return r
-}
-
-func (b *browser) send(c *http.Client, u string, cookies []string) (*reply, error) {
-	req, err := http.NewRequestWithContext(b.e.t.Context(), http.MethodGet, u, nil)
-	if err != nil {
-		return nil, err
-	}
-	for _, v := range cookies {
-		req.Header.Add("Cookie", b.cookie+"="+v)
-	}
-	return b.exchange(c, req)
-}
-
-// exchange sends req with c and reads the reply.
-func (b *browser) exchange(c *http.Client, req *http.Request) (*reply, error) {
-	resp, err := c.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	r := &reply{status: resp.StatusCode, header: resp.Header, body: body}
-	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
-		r.isView = json.Unmarshal(body, &r.view) == nil
-	}
-	return r, nil
-}
-
-// ok checks that r is the application's own answer, a view with no error.
-func (b *browser) ok(r *reply, what string) view {
-	b.e.t.Helper()
-	switch {
-	case r.status == http.StatusInternalServerError && string(r.body) == noSessionBody:
-		b.e.Fatalf("%s: %s", what, noSessionBody)
-	case r.header.Get(errorHeader) != "":
-		b.e.Fatalf("%s: got the configured error response (status %d), want the application's answer; the managers' log says why", what, r.status)
-	case r.status != http.StatusOK || !r.isView:
-		b.e.Fatalf("%s: got status %d and body %q, want status 200 and the application's answer", what, r.status, clip(r.body))
-	case r.view.Err != "":
-		b.e.Fatalf("%s: the session call failed: %s", what, r.view.Err)
-	}
-	return r.view
-}
-
-// setCookies returns the Set-Cookie lines of the session cookie in r.
-func (b *browser) setCookies(r *reply) []*setCookie {
-	var out []*setCookie
-	for _, line := range r.header.Values("Set-Cookie") {
-		if c := parseSetCookie(line); c.name == b.cookie {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-// oneSetCookie returns the one Set-Cookie line of the session cookie in r.
-func (b *browser) oneSetCookie(r *reply, what string) *setCookie {
-	b.e.t.Helper()
-	cs := b.setCookies(r)
-	if len(cs) != 1 {
-		b.e.Fatalf("%s: got %d Set-Cookie headers for the cookie %q, want 1 (all Set-Cookie headers: %q)", what, len(cs), b.cookie, r.header.Values("Set-Cookie"))
-	}
-	return cs[0]
-}
-
-// current returns the session cookie's value in the jar, or "".
-func (b *browser) current() string {
-	u, _ := url.Parse(b.base + b.prefix + "/")
-	for _, c := range b.jar.Cookies(u) {
-		if c.Name == b.cookie {
-			return c.Value
-		}
-	}
-	return ""
-}
-
-// stream requests the streaming route and reads the chunks one by one,
-// acknowledging each, as a browser reading a streamed page does.
-func (b *browser) stream(st *stream, kv ...string) (r *reply, chunks []string, err error) {
-	req, err := http.NewRequestWithContext(b.e.t.Context(), http.MethodGet, b.url("stream", kv...), nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	resp, err := b.client.Do(req)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer resp.Body.Close()
-	r = &reply{status: resp.StatusCode, header: resp.Header}
-	br := bufio.NewReader(resp.Body)
-	for {
-		line, err := br.ReadString('\n')
-		if line != "" {
-			chunks = append(chunks, line)
-			if isChunk(line) {
-				select {
-				case st.ack <- struct{}{}:
-				default:
-				}
-			}
-		}
-		if errors.Is(err, io.EOF) {
-			return r, chunks, nil
-		}
-		if err != nil {
-			return r, chunks, err
-		}
-	}
-}
-
-// isChunk reports whether a line of a streamed body is one of the chunks
-// the handler waits for the client to receive.
-func isChunk(line string) bool {
-	return strings.HasPrefix(line, "chunk ") || strings.HasPrefix(line, "data: ")
-}
-
-func clip(b []byte) string {
-	if len(b) > 200 {
-		return string(b[:200]) + "…"
-	}
-	return string(b)
-}
-
 // Cookies ----------------------------------------------------------------------
 
 // setCookie is a Set-Cookie header line, parsed just enough to check its
@@ -364,6 +191,10 @@ type setCookie struct {
 	name  string
 	value string
 	attrs map[string]string // by lower-case name; "" for a flag
+
+	// header is set for a token answered in a response header: it has
+	// no attributes, and an empty value drops the token.
+	header bool
 }
 
 func parseSetCookie(line string) *setCookie {
@@ -409,6 +240,9 @@ func (c *setCookie) expires() (time.Time, bool) {
 
 // deletes reports whether c tells the browser to drop the cookie.
 func (c *setCookie) deletes(now time.Time) bool {
+	if c.header {
+		return c.value == ""
+	}
 	if n, ok := c.maxAge(); ok && n <= 0 {
 		return true
 	}

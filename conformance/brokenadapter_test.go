@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"testing"
 
 	"github.com/vishnu-go/vishnu/conformance"
@@ -270,3 +271,81 @@ func serveDroppingCookiePieces(t *testing.T, m *vishnu.Manager, h conformance.Ha
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
+
+// serveStreamingKnownHeaders sends a streamed response with only the
+// headers it knows, the session cookie's among them, as a framework's
+// stream writer that copies a fixed list of headers does: a header
+// session's token is lost on every streamed response, and only there.
+func serveStreamingKnownHeaders(t *testing.T, m *vishnu.Manager, h conformance.Handler) string {
+	type streamingKey struct{}
+	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		resp := h(vishnu.FromContext(r.Context()), conformance.NewRequest(r))
+		if resp != nil && resp.Chunks != nil {
+			r.Context().Value(streamingKey{}).(*knownHeadersWriter).streaming = true
+		}
+		_ = resp.Send(w)
+	})
+	inner := m.Handler(app)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		kw := &knownHeadersWriter{ResponseWriter: w}
+		inner.ServeHTTP(kw, r.WithContext(context.WithValue(r.Context(), streamingKey{}, kw)))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+type knownHeadersWriter struct {
+	http.ResponseWriter
+	streaming bool
+}
+
+// knownHeaders are the headers knownHeadersWriter keeps on a stream.
+var knownHeaders = []string{"Cache-Control", "Content-Type", "Set-Cookie", "Vary"}
+
+func (w *knownHeadersWriter) keepKnown() {
+	if !w.streaming {
+		return
+	}
+	for k := range w.Header() {
+		if !slices.Contains(knownHeaders, k) {
+			delete(w.Header(), k) // the mistake
+		}
+	}
+}
+
+func (w *knownHeadersWriter) WriteHeader(code int) {
+	w.keepKnown()
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *knownHeadersWriter) Flush() {
+	w.keepKnown()
+	_ = http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// serveReadingCookiesOnly is a net/http adapter built on Adapter.Open
+// whose Transport reads no request header, as one written before tokens
+// could travel in headers does: header sessions never come back.
+func serveReadingCookiesOnly(t *testing.T, m *vishnu.Manager, h conformance.Handler) string {
+	a := m.Adapter()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := a.Open(r.Context(), cookiesOnly{a.HTTPTransport(w, r)})
+		gw := a.NewWriter(w, s, func(gw *vishnu.GateWriter, err error) error {
+			if gw.State() == vishnu.GateFailed {
+				gw.ReplaceNow()
+			}
+			return err
+		})
+		_ = h(s, conformance.NewRequest(r)).Send(&gw)
+		if gw.State() == vishnu.GatePending {
+			_ = gw.Commit()
+		}
+		a.Finish(s)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+type cookiesOnly struct{ vishnu.Transport }
+
+func (cookiesOnly) RequestHeader(string) []string { return nil } // the mistake

@@ -70,8 +70,11 @@
 // the suite's [Handler]; the suite then checks what a browser would see:
 // cookie attributes, rejected cookies, regeneration, logout, auto-save, no
 // needless writes, timeouts, flashes, streaming, a failing store and
-// concurrent requests on one session. [NetHTTP] is the ServeFunc of core's own
-// net/http middleware and the reference for writing one.
+// concurrent requests on one session. The cases then run again with the
+// session's token in a request header ("Header/…", and the round trip as a
+// bearer token, "Bearer/…"), so an adapter must read request headers and
+// answer the token header on every path. [NetHTTP] is the ServeFunc of
+// core's own net/http middleware and the reference for writing one.
 //
 // # Missing services
 //
