@@ -117,7 +117,7 @@ func installTest(r *repo, keep bool) error {
 		[]string{"go", "get", ourPath("conformance") + "@" + version},
 		[]string{"go", "get", ourPath("core") + "@" + version},
 		[]string{"go", "mod", "tidy"},
-		[]string{"go", "vet", "./..."},
+		[]string{"go", "vet", "-trimpath", "./..."},
 		[]string{"go", "test", "-trimpath", "-count=1", "./..."}); err != nil {
 		fmt.Println("install-test: FAIL: custom store:", err)
 		failed = append(failed, "custom store")
@@ -138,10 +138,11 @@ func (a userApp) build(r *repo, dir string, env []string, version string) error 
 		steps = append(steps, []string{"go", "get", ourPath(m) + "@" + version})
 	}
 	steps = append(steps, []string{"go", "mod", "tidy"},
-		// -trimpath: packages compiled from this run's module cache (a new
-		// folder each time) are then found in the build cache next run.
+		// -trimpath on every build, vet and test: packages compiled (and
+		// vetted) from this run's module cache, a new folder each time, are
+		// then found in the build cache, within a run and the next.
 		[]string{"go", "build", "-trimpath", "-o", os.DevNull, "."},
-		[]string{"go", "vet", "."})
+		[]string{"go", "vet", "-trimpath", "."})
 	if err := userModule(dir, "example.com/"+a.name, env, files(a.name), steps...); err != nil {
 		return err
 	}

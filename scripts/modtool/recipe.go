@@ -45,7 +45,7 @@ func followRecipe(r *repo, dir string) []string {
 	fmt.Println("install-test: recipe: app (gin and Redis), the README's recipe as it stands")
 	if err := runRecipe(filepath.Join(dir, "app"), "example.com/app", recipe, env, files("app"),
 		[]string{"go", "build", "-trimpath", "-o", os.DevNull, "./..."},
-		[]string{"go", "vet", "./..."}); err != nil {
+		[]string{"go", "vet", "-trimpath", "./..."}); err != nil {
 		fmt.Println("install-test: FAIL: recipe: app:", err)
 		failed = append(failed, "recipe app")
 	}
@@ -53,7 +53,7 @@ func followRecipe(r *repo, dir string) []string {
 	storeRecipe, err := swapRequires(recipe, []string{ourPath("core"), ourPath("conformance")})
 	if err == nil {
 		err = runRecipe(filepath.Join(dir, "mystore"), "example.com/mystore", storeRecipe, env, files("mystore"),
-			[]string{"go", "vet", "./..."},
+			[]string{"go", "vet", "-trimpath", "./..."},
 			[]string{"go", "test", "-trimpath", "-count=1", "./..."})
 	}
 	if err != nil {
