@@ -143,8 +143,11 @@ gotest() {
 # A fuzz target fails on a failing input only, which go test writes under
 # testdata/fuzz/<Name>/; a run stopped before its baseline pass over the cached
 # corpus ended (a busy machine: "context deadline exceeded") found nothing.
+# The first target of a package compiles its instrumented build; the others,
+# waiting on the lock, then find it in the build cache.
 fuzz() { # module package target
-	local log=$WORK/fuzz-$BASHPID.log
+	local log=$WORK/fuzz-$BASHPID.log built=$WORK/fuzz-built-${1//\//_}-${2//\//_}
+	(flock 9 && { [[ -e $built ]] || { cd "$1" && GOWORK=off go test -c -fuzz="^$3\$" -o /dev/null "$2" && touch "$built"; }; }) 9>"$built.lock"
 	(cd "$1" && GOWORK=off run go test -run='^$' -fuzz="^$3\$" -fuzztime="$FUZZTIME" -parallel=1 "$2") 2>&1 | tee "$log"
 	((PIPESTATUS[0])) || return 0
 	NOTE=$(grep -m1 -o 'Failing input written to .*' "$log") && return 1
