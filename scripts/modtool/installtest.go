@@ -4,6 +4,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -68,8 +69,9 @@ var frameworks = map[string][]string{
 //     go get, go mod tidy, go vet, go test.
 //
 // Third-party modules come from this machine's module cache when it has
-// them, else from the usual proxy. Each part runs to its end; the error
-// names the parts that failed.
+// them, else from the usual proxy. The parts are independent, each in a
+// folder of its own: they run a few at a time (see runParts), each to its
+// end; the error names the parts that failed.
 func installTest(r *repo, keep bool) error {
 	scratch, err := os.MkdirTemp("", "vishnu-install-")
 	if err != nil {
@@ -81,7 +83,11 @@ func installTest(r *repo, keep bool) error {
 		defer removeAll(scratch)
 	}
 	var failed []string
-	failed = append(failed, followRecipe(r, filepath.Join(scratch, "recipe"))...)
+	parts, err := recipeParts(r, filepath.Join(scratch, "recipe"))
+	if err != nil {
+		fmt.Println("install-test: FAIL: recipe:", err)
+		failed = append(failed, "recipe")
+	}
 	version, err := releaseVersion(r)
 	if err != nil {
 		return err
@@ -98,30 +104,32 @@ func installTest(r *repo, keep bool) error {
 		if !m.library {
 			continue
 		}
-		dir := filepath.Join(scratch, "alone", filepath.FromSlash(m.dir))
-		if err := userModule(dir, "example.com/alone", env, map[string]string{"alone.go": "package alone\n\nimport _ \"" + m.path + "\"\n"},
-			[]string{"go", "get", m.path + "@" + version}, []string{"go", "mod", "tidy"}); err != nil {
-			fmt.Printf("install-test: FAIL: %s@%s cannot be installed on its own: %v\n", m.path, version, err)
-			failed = append(failed, m.dir+" alone")
-		}
+		parts = append(parts, part{m.dir + " alone", func(out io.Writer) error {
+			dir := filepath.Join(scratch, "alone", filepath.FromSlash(m.dir))
+			err := userModule(out, dir, "example.com/alone", env, map[string]string{"alone.go": "package alone\n\nimport _ \"" + m.path + "\"\n"},
+				[]string{"go", "get", m.path + "@" + version}, []string{"go", "mod", "tidy"})
+			if err != nil {
+				return fmt.Errorf("%s@%s cannot be installed on its own: %w", m.path, version, err)
+			}
+			return nil
+		}})
 	}
 	for _, a := range apps {
-		fmt.Printf("install-test: %s: %s at %s\n", a.name, strings.Join(a.modules, " and "), version)
-		if err := a.build(r, filepath.Join(scratch, a.name), env, version); err != nil {
-			fmt.Printf("install-test: FAIL: %s: %v\n", a.name, err)
-			failed = append(failed, a.name)
-		}
+		parts = append(parts, part{a.name, func(out io.Writer) error {
+			fmt.Fprintf(out, "install-test: %s: %s at %s\n", a.name, strings.Join(a.modules, " and "), version)
+			return a.build(out, r, filepath.Join(scratch, a.name), env, version)
+		}})
 	}
-	fmt.Printf("install-test: custom store: core and conformance at %s\n", version)
-	if err := userModule(filepath.Join(scratch, "mystore"), "example.com/mystore", env, files("mystore"),
-		[]string{"go", "get", ourPath("conformance") + "@" + version},
-		[]string{"go", "get", ourPath("core") + "@" + version},
-		[]string{"go", "mod", "tidy"},
-		[]string{"go", "vet", "./..."},
-		[]string{"go", "test", "-trimpath", "-count=1", "./..."}); err != nil {
-		fmt.Println("install-test: FAIL: custom store:", err)
-		failed = append(failed, "custom store")
-	}
+	parts = append(parts, part{"custom store", func(out io.Writer) error {
+		fmt.Fprintf(out, "install-test: custom store: core and conformance at %s\n", version)
+		return userModule(out, filepath.Join(scratch, "mystore"), "example.com/mystore", env, files("mystore"),
+			[]string{"go", "get", ourPath("conformance") + "@" + version},
+			[]string{"go", "get", ourPath("core") + "@" + version},
+			[]string{"go", "mod", "tidy"},
+			[]string{"go", "vet", "-trimpath", "./..."},
+			[]string{"go", "test", "-trimpath", "-count=1", "./..."})
+	}})
+	failed = append(failed, runParts(os.Stdout, partsAtOnce, parts)...)
 	if len(failed) > 0 {
 		return fmt.Errorf("install test: %s failed", strings.Join(failed, ", "))
 	}
@@ -130,7 +138,7 @@ func installTest(r *repo, keep bool) error {
 }
 
 // build builds the app on its modules and checks its module graph.
-func (a userApp) build(r *repo, dir string, env []string, version string) error {
+func (a userApp) build(out io.Writer, r *repo, dir string, env []string, version string) error {
 	steps := [][]string{}
 	// One go get per module: getting two at once would let the second mend
 	// a bad requirement of the first.
@@ -138,24 +146,25 @@ func (a userApp) build(r *repo, dir string, env []string, version string) error 
 		steps = append(steps, []string{"go", "get", ourPath(m) + "@" + version})
 	}
 	steps = append(steps, []string{"go", "mod", "tidy"},
-		// -trimpath: packages compiled from this run's module cache (a new
-		// folder each time) are then found in the build cache next run.
+		// -trimpath on every build, vet and test: packages compiled (and
+		// vetted) from this run's module cache, a new folder each time, are
+		// then found in the build cache, within a run and the next.
 		[]string{"go", "build", "-trimpath", "-o", os.DevNull, "."},
-		[]string{"go", "vet", "."})
-	if err := userModule(dir, "example.com/"+a.name, env, files(a.name), steps...); err != nil {
+		[]string{"go", "vet", "-trimpath", "."})
+	if err := userModule(out, dir, "example.com/"+a.name, env, files(a.name), steps...); err != nil {
 		return err
 	}
 	cmd := exec.Command("go", "list", "-m", "all")
-	cmd.Dir, cmd.Env, cmd.Stderr = dir, env, os.Stderr
-	out, err := cmd.Output()
+	cmd.Dir, cmd.Env, cmd.Stderr = dir, env, out
+	listed, err := cmd.Output()
 	if err != nil {
 		return fmt.Errorf("go list -m all: %w", err)
 	}
-	graph := strings.Fields(string(out))
+	graph := strings.Fields(string(listed))
 	if found := unwanted(r, a.modules, graph); len(found) > 0 {
 		return fmt.Errorf("the module graph holds what the app did not ask for: %s", strings.Join(found, " "))
 	}
-	fmt.Printf("install-test: %s: go list -m all has %d modules, no other adapter, store or framework\n", a.name, strings.Count(string(out), "\n"))
+	fmt.Fprintf(out, "install-test: %s: go list -m all has %d modules, no other adapter, store or framework\n", a.name, strings.Count(string(listed), "\n"))
 	return nil
 }
 
@@ -178,8 +187,9 @@ func unwanted(r *repo, chosen, graph []string) []string {
 	return bad
 }
 
-// userModule makes a module in dir from files and runs steps in it.
-func userModule(dir, modPath string, env []string, files map[string]string, steps ...[]string) error {
+// userModule makes a module in dir from files and runs steps in it, their
+// output to out.
+func userModule(out io.Writer, dir, modPath string, env []string, files map[string]string, steps ...[]string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -194,9 +204,9 @@ func userModule(dir, modPath string, env []string, files map[string]string, step
 		return fmt.Errorf("go mod init: %w\n%s", err, out)
 	}
 	for _, s := range steps {
-		fmt.Println("+", strings.Join(s, " "))
+		fmt.Fprintln(out, "+", strings.Join(s, " "))
 		cmd := exec.Command(s[0], s[1:]...)
-		cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = dir, env, os.Stdout, os.Stderr
+		cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = dir, env, out, out
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("%s: %w (its error is above)", strings.Join(s, " "), err)
 		}

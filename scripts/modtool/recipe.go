@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -18,55 +19,52 @@ const recipeMarker = "<!-- pre-release recipe -->"
 // clone line runs unchanged.
 const cloneURL = "https://github.com/vishnu-go/vishnu"
 
-// followRecipe follows the README's pre-release recipe as a user would,
-// before any release exists: in dir, beside the folder vishnu the recipe
-// clones into, a gin + Redis app runs the recipe with sh -e and is built and
-// vetted with GOWORK=off; then a custom store runs it with its -require
-// lines swapped for core and conformance, as the README says, and is vetted
-// and tested. Our modules come only from the clone: the module proxy of the
-// other parts is not in reach. It returns the parts that failed.
-func followRecipe(r *repo, dir string) []string {
+// recipeParts returns the parts of the install test that follow the
+// README's pre-release recipe as a user would, before any release exists: in
+// dir, beside the folder vishnu the recipe clones into, a gin + Redis app
+// runs the recipe with sh -e and is built and vetted with GOWORK=off; a
+// custom store runs it with its -require lines swapped for core and
+// conformance, as the README says, and is vetted and tested. Our modules come
+// only from the clones, through a module cache of the recipe's own: the
+// module proxy of the other parts is not in reach.
+func recipeParts(r *repo, dir string) ([]part, error) {
 	recipe, err := readRecipe(r)
 	if err != nil {
-		fmt.Println("install-test: FAIL: recipe:", err)
-		return []string{"recipe"}
+		return nil, err
 	}
 	env, err := userEnv(filepath.Join(dir, "modcache"), "")
 	if err != nil {
-		fmt.Println("install-test: FAIL: recipe:", err)
-		return []string{"recipe"}
+		return nil, err
 	}
 	env = append(env,
 		"GOFLAGS=", // as a user has it: go build must not need to mend go.mod
 		"GIT_CONFIG_COUNT=1",
 		"GIT_CONFIG_KEY_0=url."+r.root+".insteadOf",
 		"GIT_CONFIG_VALUE_0="+cloneURL)
-	var failed []string
-	fmt.Println("install-test: recipe: app (gin and Redis), the README's recipe as it stands")
-	if err := runRecipe(filepath.Join(dir, "app"), "example.com/app", recipe, env, files("app"),
-		[]string{"go", "build", "-trimpath", "-o", os.DevNull, "./..."},
-		[]string{"go", "vet", "./..."}); err != nil {
-		fmt.Println("install-test: FAIL: recipe: app:", err)
-		failed = append(failed, "recipe app")
-	}
-	fmt.Println("install-test: recipe: custom store, the recipe requiring core and conformance")
 	storeRecipe, err := swapRequires(recipe, []string{ourPath("core"), ourPath("conformance")})
-	if err == nil {
-		err = runRecipe(filepath.Join(dir, "mystore"), "example.com/mystore", storeRecipe, env, files("mystore"),
-			[]string{"go", "vet", "./..."},
-			[]string{"go", "test", "-trimpath", "-count=1", "./..."})
-	}
 	if err != nil {
-		fmt.Println("install-test: FAIL: recipe: custom store:", err)
-		failed = append(failed, "recipe custom store")
+		return nil, err
 	}
-	return failed
+	return []part{
+		{"recipe app", func(out io.Writer) error {
+			fmt.Fprintln(out, "install-test: recipe: app (gin and Redis), the README's recipe as it stands")
+			return runRecipe(out, filepath.Join(dir, "app"), "example.com/app", recipe, env, files("app"),
+				[]string{"go", "build", "-trimpath", "-o", os.DevNull, "./..."},
+				[]string{"go", "vet", "-trimpath", "./..."})
+		}},
+		{"recipe custom store", func(out io.Writer) error {
+			fmt.Fprintln(out, "install-test: recipe: custom store, the recipe requiring core and conformance")
+			return runRecipe(out, filepath.Join(dir, "mystore"), "example.com/mystore", storeRecipe, env, files("mystore"),
+				[]string{"go", "vet", "-trimpath", "./..."},
+				[]string{"go", "test", "-trimpath", "-count=1", "./..."})
+		}},
+	}, nil
 }
 
 // runRecipe makes the module modPath in parent/<its last element>, beside
 // parent/vishnu where the recipe clones the repository, runs recipe in it
 // with sh -e, then steps.
-func runRecipe(parent, modPath, recipe string, env []string, files map[string]string, steps ...[]string) error {
+func runRecipe(out io.Writer, parent, modPath, recipe string, env []string, files map[string]string, steps ...[]string) error {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return err
 	}
@@ -74,7 +72,7 @@ func runRecipe(parent, modPath, recipe string, env []string, files map[string]st
 	if err := os.WriteFile(script, []byte(recipe), 0o644); err != nil {
 		return err
 	}
-	return userModule(filepath.Join(parent, path.Base(modPath)), modPath, env, files,
+	return userModule(out, filepath.Join(parent, path.Base(modPath)), modPath, env, files,
 		append([][]string{{"sh", "-e", script}}, steps...)...)
 }
 
