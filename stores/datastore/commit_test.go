@@ -77,12 +77,18 @@ func contend(t *testing.T, stores []*datastorestore.Store, counters []*rpcCounte
 	return ok, errs, calls, took
 }
 
+// queueTimeout bounds the contention tests' calls, each of which waits for
+// the Commits queued before it: they are about losing nothing, not about
+// how fast a busy machine serves 100 of them, so the default 5 s is not
+// their limit.
+var queueTimeout = datastorestore.WithTimeout(2 * time.Minute)
+
 // TestContentionOneServer: 100 concurrent Commits on one session through
 // one Store all succeed, and, since they wait for each other rather than
 // race, with no conflict: two RPCs each.
 func TestContentionOneServer(t *testing.T) {
 	c, counter := newClient(t)
-	s, _ := newStore(t, c)
+	s, _ := newStore(t, c, queueTimeout)
 	ok, errs, calls, took := contend(t, []*datastorestore.Store{s}, []*rpcCounter{counter}, 100)
 	if len(ok) != 100 {
 		t.Fatalf("%d of 100 concurrent Commits succeeded; errors: %v", len(ok), errors.Join(errs...))
@@ -100,8 +106,8 @@ func TestContentionOneServer(t *testing.T) {
 func TestContentionTwoServers(t *testing.T) {
 	c1, n1 := newClient(t)
 	c2, n2 := newClient(t)
-	s1, ns := newStore(t, c1)
-	s2, err := datastorestore.New(c2, datastorestore.WithNamespace(ns))
+	s1, ns := newStore(t, c1, queueTimeout)
+	s2, err := datastorestore.New(c2, datastorestore.WithNamespace(ns), queueTimeout)
 	if err != nil {
 		t.Fatal(err)
 	}
