@@ -27,6 +27,14 @@ type Change struct {
 	Delete []string
 	// Expires is the record's new expiry.
 	Expires time.Time
+	// SameExpiry says that Expires is the expiry the record was last
+	// given (to the second): this commit does not move it (Vishnu pushes expiry back only
+	// once a tenth of the session's lifetime has passed), so a store may
+	// leave the record's expiry as it is rather than write it again. A
+	// store that writes Expires anyway is just as correct. A record that
+	// the commit creates, or that a store rewrites in a way that drops its
+	// expiry, must still get Expires.
+	SameExpiry bool
 }
 
 // Apply returns the record that results from applying c to current, the

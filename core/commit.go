@@ -179,6 +179,9 @@ func (s *Session) commitLocked(explicit, whole bool) error {
 func (s *Session) execute(p commitPlan, timeout time.Duration, explicit bool) error {
 	m := s.m
 	c := s.change(p.withData, p.expires)
+	// The expiry moves only when refreshed; the cookie carries the one the
+	// record was last given.
+	c.SameExpiry = p.expires.Equal(s.expires)
 	if p.cookie && !m.inCookie && s.userLocked() != "" {
 		// A bound session's record says when its cookie was refreshed,
 		// for Manager.UserSessions (see fieldRefreshed).
