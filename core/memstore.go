@@ -178,6 +178,11 @@ func loadStored(ctx context.Context, st Store, id string) (rec []byte, fields ma
 
 // Save implements Store.
 func (s *MemoryStore) Save(ctx context.Context, id string, data []byte, expires time.Time) error {
+	return s.save(ctx, id, append([]byte(nil), data...), expires)
+}
+
+// save is Save of data that the store may keep: the caller gives it up.
+func (s *MemoryStore) save(ctx context.Context, id string, data []byte, expires time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -186,9 +191,18 @@ func (s *MemoryStore) Save(ctx context.Context, id string, data []byte, expires 
 	k := keyOf(id)
 	i, ok := s.putLocked(&k, expires)
 	if ok {
-		s.slots[i].rec = newMemRecord(append([]byte(nil), data...))
+		s.slots[i].rec = newMemRecord(data)
 	}
 	return nil
+}
+
+// saveStored saves rec, a record the caller gives up, under id in st: the
+// memory store keeps it as it is, where Save would copy it.
+func saveStored(ctx context.Context, st Store, id string, rec []byte, expires time.Time) error {
+	if ms, ok := st.(*MemoryStore); ok {
+		return ms.save(ctx, id, rec, expires)
+	}
+	return st.Save(ctx, id, rec, expires)
 }
 
 // Delete implements Store.
