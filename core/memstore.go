@@ -239,6 +239,10 @@ func (s *MemoryStore) Commit(ctx context.Context, id string, c *Change) error {
 	if err := next.apply(c, ok); err != nil {
 		return err
 	}
+	if ok && c.SameExpiry {
+		s.slots[i].rec = next // its expiry stays: no need to find it again
+		return nil
+	}
 	if i, ok = s.putLocked(&k, c.Expires); ok {
 		s.slots[i].rec = next
 	}

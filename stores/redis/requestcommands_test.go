@@ -84,8 +84,19 @@ func TestCommandsPerRequest(t *testing.T) {
 		now.Add(int64(step.advance))
 		before := commandStats(t, c)
 		get(i + 1)
-		if got := commandsSince(t, c, before); !maps.Equal(got, step.want) {
+		got := commandsSince(t, c, before)
+		if !maps.Equal(got, step.want) {
 			t.Errorf("request %d, %s: executed %v, want %v", i+1, step.name, got, step.want)
 		}
+		t.Logf("request %d, %s: %d commands %v", i+1, step.name, total(got), got)
 	}
+}
+
+// total is the number of commands in counts.
+func total(counts map[string]int64) int64 {
+	var n int64
+	for _, c := range counts {
+		n += c
+	}
+	return n
 }
