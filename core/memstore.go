@@ -273,9 +273,9 @@ func (s *MemoryStore) liveLocked(k *memKey) (int32, bool) {
 
 // sweepLocked drops expired records and index entries, soonest first:
 // O(log n) for each one dropped and O(1) when none is due. A record that
-// expires at the present nanosecond is expired.
-func (s *MemoryStore) sweepLocked() {
-	now := unixNano(s.now())
+// expires at the present nanosecond is expired. It returns that present.
+func (s *MemoryStore) sweepLocked() (now int64) {
+	now = unixNano(s.now())
 	for i, exp, ok := s.byExp.min(); ok && exp <= now; i, exp, ok = s.byExp.min() {
 		if later := s.slots[i].expires; later > now {
 			s.byExp.set(i, later) // refreshed since: not due
@@ -285,6 +285,7 @@ func (s *MemoryStore) sweepLocked() {
 		s.removeLocked(pos, i)
 	}
 	s.sweepEntriesLocked(now)
+	return now
 }
 
 // putLocked sets the expiry of the record under k, making room for it
@@ -292,10 +293,10 @@ func (s *MemoryStore) sweepLocked() {
 // record given an expiry that has passed is removed instead, and ok is
 // false.
 func (s *MemoryStore) putLocked(k *memKey, expires time.Time) (slot int32, ok bool) {
-	s.sweepLocked()
+	now := s.sweepLocked()
 	exp := unixNano(expires)
 	pos, i, found := s.index.find(k, s.slots)
-	if exp <= unixNano(s.now()) {
+	if exp <= now {
 		if found {
 			s.removeLocked(pos, i)
 		}
