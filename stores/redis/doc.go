@@ -63,7 +63,8 @@
 // with PEXPIREAT, when Vishnu refreshes the expiry (once a tenth of the
 // timeout has passed since the last time). Two is not reached on Redis 7.0
 // without giving up a guarantee. The load is needed, so the commit would have
-// to be one command, and a script counts as one besides the commands it runs.
+// to be one command, and a script counts as one besides the commands it runs
+// (a transaction, MULTI and EXEC besides its commands).
 // Every command that writes hash fields (HSET, HSETNX, HINCRBY) or appends
 // (APPEND, SETRANGE, XADD without NOMKSTREAM) creates a missing key, without
 // an expiry: it would bring back a session destroyed or expired meanwhile and
