@@ -177,6 +177,7 @@ func (e endpoint) bench(b *testing.B, cookie, want string) {
 		tmpl.Header.Set("Cookie", cookie)
 	}
 	var w *httptest.ResponseRecorder
+	cpu := startCPU()
 	for b.Loop() {
 		// A shallow copy per request, as a server makes a new Request per
 		// request: gorilla/sessions keeps its registry in the request it is
@@ -190,6 +191,7 @@ func (e endpoint) bench(b *testing.B, cookie, want string) {
 			b.Fatalf("status %d, body %q", w.Code, w.Body)
 		}
 	}
+	cpu.report(b)
 	if got := w.Body.String(); got != want {
 		b.Fatalf("body %q, want %q", got, want)
 	}

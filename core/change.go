@@ -21,6 +21,14 @@ type Change struct {
 	Create bool
 	// Replace drops every existing field before Set is applied.
 	Replace bool
+	// SameExpiry says that Expires is the expiry the record was last given
+	// (to the second): this commit does not move it (Vishnu pushes expiry
+	// back only once a tenth of the session's lifetime has passed), so a
+	// store may leave the record's expiry as it is rather than write it
+	// again. A store that writes Expires anyway is just as correct. A
+	// record that the commit creates, or that a store rewrites in a way
+	// that drops its expiry, must still get Expires.
+	SameExpiry bool
 	// Set holds the fields to write, Delete the names to remove. A name
 	// never appears in both.
 	Set    []Field

@@ -72,6 +72,9 @@ type signer struct {
 type macState struct {
 	h   hash.Hash
 	out [macSize]byte
+	// scratch holds a cookie value before base64 while it is made, when
+	// it fits: a server-side store's cookie, encrypted or not, does.
+	scratch [128]byte
 }
 
 func newSigner(secret []byte) (*signer, error) {
@@ -88,12 +91,17 @@ func newSigner(secret []byte) (*signer, error) {
 // NUL byte) to dst.
 func (s *signer) sum(dst, prefix, msg []byte) []byte {
 	st := s.pool.Get().(*macState)
+	dst = st.sum(dst, prefix, msg)
+	s.pool.Put(st)
+	return dst
+}
+
+// sum is signer.sum with a state taken from the signer's pool.
+func (st *macState) sum(dst, prefix, msg []byte) []byte {
 	st.h.Reset()
 	st.h.Write(prefix)
 	st.h.Write(msg)
-	dst = append(dst, st.h.Sum(st.out[:0])...)
-	s.pool.Put(st)
-	return dst
+	return append(dst, st.h.Sum(st.out[:0])...)
 }
 
 // verify reports whether mac is the MAC of msg, in constant time.
@@ -153,12 +161,26 @@ func newCodec(name string, secrets, keys [][]byte) (*codec, error) {
 
 // encode returns the cookie value for a session.
 func (c *codec) encode(t *token, expires, refreshed time.Time, payload []byte) (string, error) {
+	v, err := c.appendEncoded(nil, t, expires, refreshed, payload)
+	return string(v), err
+}
+
+// appendEncoded appends the cookie value for a session to dst.
+func (c *codec) appendEncoded(dst []byte, t *token, expires, refreshed time.Time, payload []byte) ([]byte, error) {
 	plainLen := tokenSize + expirySize + lifetimeSize + len(payload)
 	n := 1 + plainLen + macSize
 	if len(c.aeads) > 0 {
 		n += c.aeads[0].NonceSize() + c.aeads[0].Overhead()
 	}
-	buf := make([]byte, 1, n)
+	sg := c.signers[0]
+	st := sg.pool.Get().(*macState)
+	defer sg.pool.Put(st)
+	var buf []byte
+	if n <= len(st.scratch) {
+		buf = st.scratch[:1]
+	} else {
+		buf = make([]byte, 1, n)
+	}
 	buf[0] = codecVersion
 	if len(c.aeads) == 0 {
 		buf = appendPlain(buf, t, expires, refreshed, payload)
@@ -166,15 +188,15 @@ func (c *codec) encode(t *token, expires, refreshed time.Time, payload []byte) (
 		a := c.aeads[0]
 		nonce := buf[1 : 1+a.NonceSize()]
 		if _, err := io.ReadFull(c.random, nonce); err != nil {
-			return "", err
+			return dst, err
 		}
 		buf = buf[:1+len(nonce)]
 		// Seal in place: the plaintext is laid where the ciphertext goes.
 		plain := appendPlain(buf[len(buf):], t, expires, refreshed, payload)
 		buf = a.Seal(buf, nonce, plain, []byte(c.name))
 	}
-	buf = c.signers[0].sum(buf, c.prefix, buf)
-	return b64.EncodeToString(buf), nil
+	buf = st.sum(buf, c.prefix, buf)
+	return b64.AppendEncode(dst, buf), nil
 }
 
 func appendPlain(b []byte, t *token, expires, refreshed time.Time, payload []byte) []byte {

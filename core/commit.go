@@ -178,14 +178,14 @@ func (s *Session) commitLocked(explicit, whole bool) error {
 // execute carries out a plan.
 func (s *Session) execute(p commitPlan, timeout time.Duration, explicit bool) error {
 	m := s.m
-	c := s.change(p.withData, p.expires)
+	var refreshed []byte // fieldRefreshed, when a change must write it
 	if p.cookie && !m.inCookie && s.userLocked() != "" {
 		// A bound session's record says when its cookie was refreshed,
 		// for Manager.UserSessions (see fieldRefreshed).
 		v := binary.AppendVarint(nil, p.refreshed.Unix())
 		s.fields[fieldRefreshed] = v
 		if p.write != writeCreate && !p.refreshed.Equal(s.refreshed) {
-			c.Set = append(c.Set, Field{fieldRefreshed, v})
+			refreshed = v
 			p.write = writeChange
 		}
 	}
@@ -208,17 +208,28 @@ func (s *Session) execute(p commitPlan, timeout time.Duration, explicit bool) er
 	case writeCreate:
 		payload = EncodeRecord(s.fields)
 		if !m.inCookie {
-			err = m.cfg.Store.Save(s.ctx, s.id, payload, p.expires)
+			err = saveStored(s.ctx, m.cfg.Store, s.id, payload, p.expires)
 		}
 	case writeCookie:
+		c := s.change(p.withData, p.expires)
 		payload = s.payload
 		if c.Replace || len(c.Set)+len(c.Delete) > 0 {
 			payload, err = c.Apply(s.payload)
 		}
-	case writeChange:
-		err = s.persist(&c)
-	case writeTouch:
-		err = s.touch(&c)
+	case writeChange, writeTouch:
+		// Made here only: a Change handed to a store lives on the heap.
+		c := s.change(p.withData, p.expires)
+		// The expiry moves only when refreshed; the cookie carries the one
+		// the record was last given.
+		c.SameExpiry = p.expires.Equal(s.expires)
+		if refreshed != nil {
+			c.Set = append(c.Set, Field{fieldRefreshed, refreshed})
+		}
+		if p.write == writeChange {
+			err = s.persist(&c)
+		} else {
+			err = s.touch(&c)
+		}
 	}
 	if errors.Is(err, ErrNotFound) {
 		m.cfg.Logger.InfoContext(s.ctx, "vishnu: session destroyed or expired before its changes were committed; changes dropped")

@@ -44,9 +44,17 @@ func (m *Manager) namedCookieLine(name, value string, timeout time.Duration, exp
 	b.WriteString(name)
 	b.WriteByte('=')
 	b.WriteString(value)
+	m.writeCookieAttrs(&b, value == "", timeout, expires)
+	return b.String()
+}
+
+// writeCookieAttrs writes what follows a cookie line's value: its expiry,
+// unless it lasts until the browser closes (or, for deleted, the past), and
+// the attributes of every cookie of m.
+func (m *Manager) writeCookieAttrs(b *strings.Builder, deleted bool, timeout time.Duration, expires time.Time) {
 	var buf [32]byte
 	switch {
-	case value == "":
+	case deleted:
 		b.WriteString("; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0")
 	case timeout != UntilBrowserCloses:
 		b.WriteString("; Expires=")
@@ -55,7 +63,6 @@ func (m *Manager) namedCookieLine(name, value string, timeout time.Duration, exp
 		b.Write(strconv.AppendInt(buf[:0], int64(m.maxAge(expires)), 10))
 	}
 	b.WriteString(m.cookieAttrs)
-	return b.String()
 }
 
 // sessionCookieLines returns the Set-Cookie lines of a session cookie,
@@ -65,11 +72,20 @@ func (m *Manager) sessionCookieLines(t *token, expires, refreshed time.Time, rec
 	if m.chunks != nil {
 		return m.cookieStoreLines(t, expires, refreshed, record, timeout)
 	}
-	v, err := m.codec.encode(t, expires, refreshed, nil)
+	// The value is made on the stack and copied once, into the line.
+	var buf [256]byte
+	v, err := m.codec.appendEncoded(buf[:0], t, expires, refreshed, nil)
 	if err != nil {
 		return "", fmt.Errorf("vishnu: encode cookie: %w", err)
 	}
-	return m.cookieLine(v, timeout, expires), nil
+	name := m.cfg.Cookie.Name
+	var b strings.Builder
+	b.Grow(len(name) + len(v) + len(m.cookieAttrs) + 80)
+	b.WriteString(name)
+	b.WriteByte('=')
+	b.Write(v)
+	m.writeCookieAttrs(&b, false, timeout, expires)
+	return b.String(), nil
 }
 
 // maxAge is the Max-Age of a cookie that expires at expires: at least one

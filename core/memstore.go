@@ -178,6 +178,11 @@ func loadStored(ctx context.Context, st Store, id string) (rec []byte, fields ma
 
 // Save implements Store.
 func (s *MemoryStore) Save(ctx context.Context, id string, data []byte, expires time.Time) error {
+	return s.save(ctx, id, append([]byte(nil), data...), expires)
+}
+
+// save is Save of data that the store may keep: the caller gives it up.
+func (s *MemoryStore) save(ctx context.Context, id string, data []byte, expires time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -186,9 +191,18 @@ func (s *MemoryStore) Save(ctx context.Context, id string, data []byte, expires 
 	k := keyOf(id)
 	i, ok := s.putLocked(&k, expires)
 	if ok {
-		s.slots[i].rec = newMemRecord(append([]byte(nil), data...))
+		s.slots[i].rec = newMemRecord(data)
 	}
 	return nil
+}
+
+// saveStored saves rec, a record the caller gives up, under id in st: the
+// memory store keeps it as it is, where Save would copy it.
+func saveStored(ctx context.Context, st Store, id string, rec []byte, expires time.Time) error {
+	if ms, ok := st.(*MemoryStore); ok {
+		return ms.save(ctx, id, rec, expires)
+	}
+	return st.Save(ctx, id, rec, expires)
 }
 
 // Delete implements Store.
@@ -225,6 +239,10 @@ func (s *MemoryStore) Commit(ctx context.Context, id string, c *Change) error {
 	if err := next.apply(c, ok); err != nil {
 		return err
 	}
+	if ok && c.SameExpiry {
+		s.slots[i].rec = next // its expiry stays: no need to find it again
+		return nil
+	}
 	if i, ok = s.putLocked(&k, c.Expires); ok {
 		s.slots[i].rec = next
 	}
@@ -255,9 +273,9 @@ func (s *MemoryStore) liveLocked(k *memKey) (int32, bool) {
 
 // sweepLocked drops expired records and index entries, soonest first:
 // O(log n) for each one dropped and O(1) when none is due. A record that
-// expires at the present nanosecond is expired.
-func (s *MemoryStore) sweepLocked() {
-	now := unixNano(s.now())
+// expires at the present nanosecond is expired. It returns that present.
+func (s *MemoryStore) sweepLocked() (now int64) {
+	now = unixNano(s.now())
 	for i, exp, ok := s.byExp.min(); ok && exp <= now; i, exp, ok = s.byExp.min() {
 		if later := s.slots[i].expires; later > now {
 			s.byExp.set(i, later) // refreshed since: not due
@@ -267,6 +285,7 @@ func (s *MemoryStore) sweepLocked() {
 		s.removeLocked(pos, i)
 	}
 	s.sweepEntriesLocked(now)
+	return now
 }
 
 // putLocked sets the expiry of the record under k, making room for it
@@ -274,10 +293,10 @@ func (s *MemoryStore) sweepLocked() {
 // record given an expiry that has passed is removed instead, and ok is
 // false.
 func (s *MemoryStore) putLocked(k *memKey, expires time.Time) (slot int32, ok bool) {
-	s.sweepLocked()
+	now := s.sweepLocked()
 	exp := unixNano(expires)
 	pos, i, found := s.index.find(k, s.slots)
-	if exp <= unixNano(s.now()) {
+	if exp <= now {
 		if found {
 			s.removeLocked(pos, i)
 		}

@@ -43,3 +43,33 @@ func TestMemoryStoreCommitInPlace(t *testing.T) {
 		t.Fatal("a small record is kept as fields, want as bytes")
 	}
 }
+
+// A commit that keeps the expiry leaves the record's as it is; one that
+// creates the record gives it the expiry of the change.
+func TestMemoryStoreCommitSameExpiry(t *testing.T) {
+	ctx := context.Background()
+	c := newMemTestClock()
+	st := newTestMemStore(t, 10, c)
+	if err := st.Save(ctx, "s", EncodeRecord(map[string][]byte{"a": []byte("1")}), c.in(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	keep := &Change{Set: []Field{{Key: "a", Value: []byte("2")}}, Expires: c.in(2 * time.Hour), SameExpiry: true}
+	if err := st.Commit(ctx, "s", keep); err != nil {
+		t.Fatal(err)
+	}
+	create := &Change{Create: true, Set: []Field{{Key: "b", Value: []byte("1")}}, Expires: c.in(2 * time.Hour), SameExpiry: true}
+	if err := st.Commit(ctx, "new", create); err != nil {
+		t.Fatal(err)
+	}
+	c.Add(time.Hour)
+	if _, err := st.Load(ctx, "s"); err != ErrNotFound {
+		t.Fatalf("Load an hour later: %v, want ErrNotFound (the expiry kept)", err)
+	}
+	rec, err := st.Load(ctx, "new")
+	if err != nil {
+		t.Fatalf("Load of the record created: %v", err)
+	}
+	if f, _ := DecodeRecord(rec); string(f["b"]) != "1" {
+		t.Fatalf("record created: %q", rec)
+	}
+}

@@ -18,6 +18,9 @@ var errBadRecord = errors.New("vishnu: malformed session record")
 
 // EncodeRecord returns the record form of fields, in no particular order.
 func EncodeRecord(fields map[string][]byte) []byte {
+	if len(fields) <= smallRecord {
+		return encodeSmallRecord(fields)
+	}
 	n := 1 + binary.MaxVarintLen64
 	for k, v := range fields {
 		n += 2*binary.MaxVarintLen64 + len(k) + len(v)
@@ -27,6 +30,29 @@ func EncodeRecord(fields map[string][]byte) []byte {
 	b = binary.AppendUvarint(b, uint64(len(fields)))
 	for k, v := range fields {
 		b = appendField(b, k, v)
+	}
+	return b
+}
+
+// smallRecord is the most fields encodeSmallRecord takes.
+const smallRecord = 8
+
+// encodeSmallRecord is EncodeRecord of a few fields, which reads the map
+// once, where sizing the record first would read it twice.
+func encodeSmallRecord(fields map[string][]byte) []byte {
+	var ks [smallRecord]string
+	var vs [smallRecord][]byte
+	n, size := 0, 1+binary.MaxVarintLen64
+	for k, v := range fields {
+		ks[n], vs[n] = k, v
+		n++
+		size += 2*binary.MaxVarintLen64 + len(k) + len(v)
+	}
+	b := make([]byte, 0, size)
+	b = append(b, recordVersion)
+	b = binary.AppendUvarint(b, uint64(n))
+	for i := range n {
+		b = appendField(b, ks[i], vs[i])
 	}
 	return b
 }

@@ -42,6 +42,9 @@ func TestCommandsExecuted(t *testing.T) {
 		{"Commit of one key", func() error {
 			return f.Commit(ctx, "s", &vishnu.Change{Set: set("a", "10"), Expires: exp})
 		}, map[string]int64{"evalsha": 1, "hset": 1, "pexpireat": 1}},
+		{"Commit of one key, keeping the expiry", func() error {
+			return f.Commit(ctx, "s", &vishnu.Change{Set: set("a", "11"), Expires: exp, SameExpiry: true})
+		}, map[string]int64{"evalsha": 1, "hset": 1}},
 		{"Commit setting and deleting", func() error {
 			return f.Commit(ctx, "s", &vishnu.Change{Set: set("c", "3", "d", "4"), Delete: []string{"b"}, Expires: exp})
 		}, map[string]int64{"evalsha": 1, "hset": 1, "pexpireat": 1}},

@@ -50,17 +50,29 @@
 //   - Commit, the atomic merge of one request's changes (see
 //     [vishnu.Committer]), is one Lua script: it writes the fields the
 //     request set and deleted with one HSET, and moves the expiry with
-//     PEXPIREAT, atomically. HSET's count of new fields is the existence
-//     check: "#" is new only when there was no record, in which case a
-//     change that may not create it is undone, so that a logged-out session
-//     stays logged out. Only the changed fields travel. Concurrent requests
-//     on one session that change different keys therefore all keep their
-//     changes.
+//     PEXPIREAT, atomically, unless the change keeps it
+//     ([vishnu.Change.SameExpiry]). HSET's count of new fields is the
+//     existence check: "#" is new only when there was no record, in which
+//     case a change that may not create it is undone, so that a logged-out
+//     session stays logged out. Only the changed fields travel. Concurrent
+//     requests on one session that change different keys therefore all keep
+//     their changes.
 //
-// A request that changes its session thus executes four Redis commands, as
-// INFO commandstats counts them: HGETALL, then EVALSHA running HSET and
-// PEXPIREAT. Redis 7.0 has no command that writes hash fields and moves the
-// key's expiry at once, and an EVALSHA counts as a command of its own.
+// A request that changes its session thus executes three Redis commands, as
+// INFO commandstats counts them: HGETALL, then EVALSHA running HSET; four,
+// with PEXPIREAT, when Vishnu refreshes the expiry (once a tenth of the
+// timeout has passed since the last time). Two is not reached on Redis 7.0
+// without giving up a guarantee. The load is needed, so the commit would have
+// to be one command, and a script counts as one besides the commands it runs
+// (a transaction, MULTI and EXEC besides its commands).
+// Every command that writes hash fields (HSET, HSETNX, HINCRBY) or appends
+// (APPEND, SETRANGE, XADD without NOMKSTREAM) creates a missing key, without
+// an expiry: it would bring back a session destroyed or expired meanwhile and
+// leave a key that never expires. The writes that need the key to exist are
+// SET XX, which writes the whole record and so loses a concurrent request's
+// changes, and RPUSHX or XADD NOMKSTREAM, which could keep a log of changes
+// but one that needs compacting by further commands (so more than two on
+// average) and makes every Load read and apply the changes since.
 //
 // The script is run with EVALSHA, and sent whole with EVAL only when the
 // server does not know it yet: the first Commit on each server (and the first

@@ -43,8 +43,8 @@ func commitArgs(c *vishnu.Change) []any {
 			size += len(fieldPrefix) + len(k)
 		}
 	}
-	args := append(make([]any, 0, 5+2*names),
-		flag(c.Create), flag(c.Replace), unixMilli(c.Expires), fieldLive, "")
+	args := append(make([]any, 0, 6+2*names),
+		flag(c.Create), flag(c.Replace), flag(c.SameExpiry), unixMilli(c.Expires), fieldLive, "")
 	// Every name and value is a slice of one buffer, sized to hold them all
 	// so that appending never moves it.
 	buf := make([]byte, 0, size)

@@ -6,14 +6,17 @@ package redisstore
 //
 //	ARGV[1]    "1" if the record may be created (Change.Create)
 //	ARGV[2]    "1" if whatever is there goes first (Change.Replace)
-//	ARGV[3]    the new expiry, Unix milliseconds, at least 1 (PEXPIREAT)
-//	ARGV[4 ..] name, value pairs of hash fields, each name once, fieldLive's
+//	ARGV[3]    "1" if the expiry stays as it is (Change.SameExpiry)
+//	ARGV[4]    the new expiry, Unix milliseconds, at least 1 (PEXPIREAT)
+//	ARGV[5 ..] name, value pairs of hash fields, each name once, fieldLive's
 //	           first (see commitArgs)
 //
 // It returns 0, having changed nothing, when there is no record and it may
 // not be created: the session was destroyed or expired meanwhile. Otherwise
 // it writes the fields, sets the expiry and returns 1. An expiry in the past
-// removes the record, as PEXPIREAT does. Without Replace, a hash holding
+// removes the record, as PEXPIREAT does. When the expiry stays as it is,
+// PEXPIREAT is left out, unless the key was made anew (created, replaced,
+// or turned from a string into a hash), which leaves it without one. Without Replace, a hash holding
 // bytes that are not a record (or any hash this store did not write) is left
 // as it was and the script fails, as Change.Apply does.
 //
@@ -22,15 +25,14 @@ package redisstore
 // field written, only when there was no record. A change that may not
 // create it then deletes what it wrote, in the same atomic step, so no
 // client ever sees it (keyspace notifications, when enabled, do report both
-// writes). The one command beyond the
-// HSET is PEXPIREAT: Redis 7.0 has no command that writes hash fields and
-// moves the key's expiry at once. With Replace, DEL says whether there was a
-// record.
+// writes). The one command beyond the HSET, when the expiry moves, is
+// PEXPIREAT: Redis 7.0 has no command that writes hash fields and moves the
+// key's expiry at once. With Replace, DEL says whether there was a record.
 //
 // A string under the key is a record of the previous layout, written whole
 // (see the package doc): the first commit to it makes it the base of a hash.
 const commitScript = `
-local key, last = KEYS[1], #ARGV
+local key, last, fresh = KEYS[1], #ARGV, false
 
 -- hset writes the pairs of ARGV from ARGV[from] on, a few thousand values
 -- per HSET (as many as Lua's unpack takes), and returns how many of the
@@ -51,12 +53,13 @@ if ARGV[2] == '1' then
 	if redis.call('DEL', key) == 0 and ARGV[1] ~= '1' then
 		return 0
 	end
-	local added = hset(4)
+	local added = hset(5)
 	if type(added) == 'table' then
 		return added
 	end
+	fresh = true
 else
-	local added = hset(4)
+	local added = hset(5)
 	if type(added) == 'table' then
 		if not string.find(added.err, 'WRONGTYPE', 1, true) then
 			return added
@@ -65,14 +68,14 @@ else
 		local cur = redis.call('GET', key)
 		redis.call('DEL', key)
 		redis.call('HSET', key, '` + fieldLive + `', '', '` + fieldBase + `', cur)
-		added = hset(4)
+		added, fresh = hset(5), true
 	end
-	if added == (last - 3) / 2 then
+	if added == (last - 4) / 2 then
 		-- fieldLive was new. If the hash holds more than the fields just
 		-- written, it held bytes that are not a record: undo, and fail.
 		if redis.call('HLEN', key) > added then
 			local names = {}
-			for i = 4, last, 2 do
+			for i = 5, last, 2 do
 				names[#names + 1] = ARGV[i]
 			end
 			for i = 1, #names, 4000 do
@@ -84,8 +87,11 @@ else
 			redis.call('DEL', key)
 			return 0
 		end
+		fresh = true
 	end
 end
-redis.call('PEXPIREAT', key, ARGV[3])
+if fresh or ARGV[3] ~= '1' then
+	redis.call('PEXPIREAT', key, ARGV[4])
+end
 return 1
 `
