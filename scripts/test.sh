@@ -168,8 +168,9 @@ fuzz_targets() {
 }
 
 # The steps after the tools, as "name<TAB>command", longest first by the
-# last run's times (kept in the tools folder; a step not timed yet first).
-QUEUE=() HISTORY=${TOOLS%/*}/step-seconds
+# last run's times (kept in the tools folder), else by those of a quiet run
+# kept in scripts/step-seconds.tsv; a step timed by neither goes first.
+QUEUE=() HISTORY=${TOOLS%/*}/step-seconds SEED=$ROOT/scripts/step-seconds.tsv
 queue() { QUEUE+=("$1"$'\t'"${*:2}"); }
 want install && queue "install test (file:// proxy, go get as a user)" install_test
 if want lint; then
@@ -189,8 +190,9 @@ if want fuzz; then
 		queue "fuzz ${mod}${pkg#.} $name ($FUZZTIME)" fuzz "$mod" "$pkg" "$name"
 	done < <(fuzz_targets)
 fi
-mapfile -t QUEUE < <(printf '%s\n' "${QUEUE[@]}" | awk -F'\t' -v h="$HISTORY" '
-	BEGIN { while ((getline l < h) > 0) { split(l, f, "\t"); t[f[2]] = f[1] } }
+mapfile -t QUEUE < <(printf '%s\n' "${QUEUE[@]}" | awk -F'\t' -v s="$SEED" -v h="$HISTORY" '
+	BEGIN { while ((getline l < s) > 0) { split(l, f, "\t"); t[f[2]] = f[1] }
+		while ((getline l < h) > 0) { split(l, f, "\t"); t[f[2]] = f[1] } }
 	NF { print ($1 in t ? t[$1] : 1e9) "\t" NR "\t" $0 }' | sort -t$'\t' -k1,1nr -k2,2n | cut -f3-)
 for q in "${QUEUE[@]}"; do
 	IFS=$'\t' read -r name cmd <<<"$q" && read -ra cmd <<<"$cmd"
