@@ -163,13 +163,13 @@ const (
 	cleanupScanThenDelete // Cleanup lists the dormant records, then deletes them by id in a second step
 	cleanupCutoffSeconds  // Cleanup's cutoff is cut to whole seconds
 	cleanupExpirySeconds  // Cleanup compares expiries cut to whole seconds, as a column of Unix seconds holds them
+	unstated              // correct, but its author does not state a guarantee it lacks
 
 	sameExpiryCreateNoTTL  // a record a Commit with SameExpiry creates gets no expiry (HSET without PEXPIREAT)
 	sameExpiryReplaceNoTTL // a Commit with Replace and SameExpiry rewrites the record with no expiry (DEL, then HSET)
 	sameExpiryMergeNoTTL   // a Commit with SameExpiry rewrites a live record with no expiry (SET without KEEPTTL)
 	sameExpiryStale        // a Commit with SameExpiry keeps the expiry stored for the id, even that of an expired record
 	sameExpiryResurrects   // a Commit with SameExpiry writes the fields without checking the record exists (HSET creates it)
-	unstated               // correct, but its author does not state a guarantee it lacks
 
 	genMadeUp           // UserGeneration of a user never bumped returns 1
 	genNotAdvanced      // BumpUserGeneration moves a user's generation only from none to 1
