@@ -165,6 +165,12 @@ const (
 	cleanupExpirySeconds  // Cleanup compares expiries cut to whole seconds, as a column of Unix seconds holds them
 	unstated              // correct, but its author does not state a guarantee it lacks
 
+	sameExpiryCreateNoTTL  // a record a Commit with SameExpiry creates gets no expiry (HSET without PEXPIREAT)
+	sameExpiryReplaceNoTTL // a Commit with Replace and SameExpiry rewrites the record with no expiry (DEL, then HSET)
+	sameExpiryMergeNoTTL   // a Commit with SameExpiry rewrites a live record with no expiry (SET without KEEPTTL)
+	sameExpiryStale        // a Commit with SameExpiry keeps the expiry stored for the id, even that of an expired record
+	sameExpiryResurrects   // a Commit with SameExpiry writes the fields without checking the record exists (HSET creates it)
+
 	genMadeUp           // UserGeneration of a user never bumped returns 1
 	genNotAdvanced      // BumpUserGeneration moves a user's generation only from none to 1
 	genFoldsCase        // user names are compared regardless of letter case
@@ -431,7 +437,7 @@ func (s *faultyStore) Commit(ctx context.Context, id string, c *vishnu.Change) e
 	c2 := *c
 	c = &c2
 	switch {
-	case s.bug == resurrects:
+	case s.bug == resurrects, s.bug == sameExpiryResurrects && c.SameExpiry:
 		c.Create = true
 	case s.bug == replaceNeedsSet && len(c.Set) == 0:
 		c.Replace = false
@@ -487,9 +493,18 @@ func (s *faultyStore) Commit(ctx context.Context, id string, c *vishnu.Change) e
 			return nil
 		}
 	}
-	expires := c.Expires
-	if s.bug == createdNeverExpires && !live {
-		expires = time.Time{}.AddDate(9000, 0, 0)
+	expires, never := c.Expires, time.Time{}.AddDate(9000, 0, 0)
+	stored, kept := s.b.records[s.key(id)]
+	switch {
+	case s.bug == createdNeverExpires && !live,
+		s.bug == sameExpiryCreateNoTTL && c.SameExpiry && !live,
+		s.bug == sameExpiryReplaceNoTTL && c.SameExpiry && live && c.Replace,
+		s.bug == sameExpiryMergeNoTTL && c.SameExpiry && live:
+		expires = never
+	case s.bug == sameExpiryStale && c.SameExpiry && kept:
+		expires = stored.expires
+	case c.SameExpiry && live:
+		expires = cur.expires // left as it is, as the memory store does
 	}
 	r := s.putLocked(id, rec, expires)
 	s.cachePut(id, r, true)

@@ -65,6 +65,10 @@ func notEarlyChecks() []expiryCheck {
 				c.save(id, record("a", "1"), c.longExpiry())
 				c.commitOK(id, &vishnu.Change{Set: fields("b", "2"), Expires: expires})
 				ids = append(ids, struct{ id, via string }{id, "Commit"})
+				id = newID()
+				c.save(id, record("a", "1"), expires)
+				c.commitOK(id, &vishnu.Change{Set: fields("b", "2"), Expires: expires, SameExpiry: true})
+				ids = append(ids, struct{ id, via string }{id, "Save, then a Commit with SameExpiry"})
 			}
 			if _, ok := c.store.(vishnu.Toucher); ok {
 				id := newID()

@@ -132,7 +132,7 @@ func brokenStores() []brokenStore {
 		}
 	})
 	return []brokenStore{
-		{ignoresExpiry, "ignores-expiry", []string{"Expiry/Honoured", "Expiry/SaveSetsExpiry", "Expiry/CommitSetsExpiry", "Expiry/CommitDoesNotResurrect", "Expiry/TouchSetsExpiry", "Expiry/TouchDoesNotResurrect", "Expiry/UnderResolution", "Expiry/PastEndsRecord", "Expiry/CommitMovesExpiry", "Cleaner/RemovesExpiredKeepsLive", "Cleaner/Limit", "Cleaner/DormantFor", "Cleaner/Finished", "Cleaner/ZeroLimit"}, selfTestOptions, allCaps, nil},
+		{ignoresExpiry, "ignores-expiry", []string{"Expiry/Honoured", "Expiry/SaveSetsExpiry", "Expiry/CommitSetsExpiry", "Expiry/CommitDoesNotResurrect", "Expiry/TouchSetsExpiry", "Expiry/TouchDoesNotResurrect", "Expiry/UnderResolution", "Expiry/PastEndsRecord", "Expiry/CommitMovesExpiry", "Cleaner/RemovesExpiredKeepsLive", "Cleaner/Limit", "Cleaner/DormantFor", "Cleaner/Finished", "Cleaner/ZeroLimit", "Expiry/CommitSameExpiry"}, selfTestOptions, allCaps, nil},
 		{errorsAsNotFound, "errors-as-not-found", []string{"Context/Cancelled", "Context/DeadlineExceeded", "Unavailable/Load", "Unavailable/Save", "Unavailable/Delete", "Unavailable/Commit", "Unavailable/Touch", "Unavailable/Cleanup"}, withDown, allCaps, []string{"Context/CancelDuringCall"}},
 		{ignoresContext, "ignores-context", []string{"Context/Cancelled", "Context/DeadlineExceeded"}, selfTestOptions, allCaps, nil},
 		{losesCommits, "loses-commits", []string{"Committer/ConcurrentKeys", "Committer/ConcurrentDeletes", "Committer/DestroyWins", "Race/CommitSave", "Race/CommitTouch", "Committer/ConcurrentCreate"}, selfTestOptions, allCaps, nil},
@@ -154,14 +154,14 @@ func brokenStores() []brokenStore {
 		{dropsLarge, "drops-large", []string{"RoundTrip/Large"}, selfTestOptions, allCaps, nil},
 		{missingIsEmpty, "missing-is-empty", []string{"NotFound/NeverSaved", "Delete/Final", "Isolation/Sessions",
 			"Expiry/Honoured", "Expiry/SaveSetsExpiry", "Expiry/CommitSetsExpiry", "Expiry/CommitDoesNotResurrect", "Expiry/TouchSetsExpiry", "Expiry/TouchDoesNotResurrect",
-			"Expiry/UnderResolution", "Expiry/PastEndsRecord", "Expiry/CommitMovesExpiry",
+			"Expiry/UnderResolution", "Expiry/PastEndsRecord", "Expiry/CommitMovesExpiry", "Expiry/CommitSameExpiry",
 			"Committer/Replace", "Committer/EmptyChange", "Committer/NoResurrection", "Committer/DestroyWins", "Toucher/Missing", "Race/TouchDelete",
 			"Cleaner/RemovesExpiredKeepsLive", "Cleaner/Limit", "Cleaner/DormantFor", "Cleaner/Finished", "Isolation/Deletes", "Cleaner/ZeroLimit"}, selfTestOptions, allCaps, nil},
 		{saveKeepsTail, "save-keeps-tail", []string{"RoundTrip/CallerOwnsSlices", "Overwrite/Replaces", "Overwrite/NoTornReads", "Race/CommitSave"}, selfTestOptions, allCaps, nil},
 		{tornWrites, "torn-writes", []string{"Overwrite/NoTornReads"}, selfTestOptions, allCaps, []string{"Race/CommitSave"}},
 		{touchOnlyShortens, "touch-only-shortens", []string{"Expiry/TouchExtends"}, selfTestOptions, allCaps, nil},
 		{saveKeepsExpiry, "save-keeps-expiry", []string{"Expiry/SaveSetsExpiry", "Expiry/PastEndsRecord"}, selfTestOptions, allCaps, nil},
-		{createRefused, "create-refused", []string{"Expiry/CommitSetsExpiry", "Expiry/CommitDoesNotResurrect", "Expiry/LongLifetimes", "Committer/Create", "Committer/ConcurrentCreate"}, selfTestOptions, allCaps, nil},
+		{createRefused, "create-refused", []string{"Expiry/CommitSetsExpiry", "Expiry/CommitDoesNotResurrect", "Expiry/LongLifetimes", "Committer/Create", "Committer/ConcurrentCreate", "Expiry/CommitSameExpiry"}, selfTestOptions, allCaps, nil},
 		{deletesIgnored, "deletes-ignored", []string{"Committer/Merge", "Committer/NoFieldsLeft", "Committer/ConcurrentDeletes", "Committer/ReservedNames"}, selfTestOptions, allCaps, nil},
 		{touchClears, "touch-clears", []string{"Expiry/TouchExtends", "Toucher/KeepsData", "Race/CommitTouch", "Race/SaveTouch"}, selfTestOptions, allCaps, nil},
 
@@ -170,7 +170,7 @@ func brokenStores() []brokenStore {
 		{pastExpiryKept, "past-expiry-kept", []string{"Expiry/PastEndsRecord"}, selfTestOptions, allCaps, nil},
 		{relativeAbove30Days, "over-30-days-is-a-date", []string{"Expiry/LongLifetimes"}, selfTestOptions, allCaps, nil},
 		{truncatesToSeconds, "expiry-cut-to-seconds", []string{"Expiry/NotEarly"}, wholeSeconds, allCaps, nil},
-		{createdNeverExpires, "created-never-expires", []string{"Expiry/CommitSetsExpiry"}, selfTestOptions, allCaps, nil},
+		{createdNeverExpires, "created-never-expires", []string{"Expiry/CommitSetsExpiry", "Expiry/CommitSameExpiry"}, selfTestOptions, allCaps, nil},
 		{noBug, "map-without-cleanup", []string{"Expiry/Declared"}, selfTestOptions, noCleaner, nil},
 		// Changes at their edges.
 		{emptyCommitNoop, "empty-commit-ignored", []string{"Expiry/CommitMovesExpiry", "Committer/EmptyChange"}, selfTestOptions, allCaps, nil},
@@ -240,6 +240,12 @@ func brokenStores() []brokenStore {
 		{cleanupCutoffSeconds, "cleanup-cutoff-whole-seconds", []string{"Cleaner/ExactCutoff"}, selfTestOptions, allCaps, nil},
 		{cleanupExpirySeconds, "cleanup-expiry-whole-seconds", []string{"Cleaner/ExactCutoff"}, selfTestOptions, allCaps, nil},
 		{noBug, "hung-dial-ignores-context-for-1s", []string{"Unresponsive/Load", "Unresponsive/Save", "Unresponsive/Delete", "Unresponsive/Commit", "Unresponsive/Touch", "Unresponsive/Cleanup"}, dialsASecond, allCaps, nil},
+		// Commits that keep the expiry.
+		{sameExpiryCreateNoTTL, "sameexpiry-create-no-ttl", []string{"Expiry/CommitSameExpiry"}, selfTestOptions, allCaps, nil},
+		{sameExpiryReplaceNoTTL, "sameexpiry-replace-no-ttl", []string{"Expiry/CommitSameExpiry"}, selfTestOptions, allCaps, nil},
+		{sameExpiryMergeNoTTL, "sameexpiry-merge-no-ttl", []string{"Expiry/CommitSameExpiry"}, selfTestOptions, allCaps, nil},
+		{sameExpiryStale, "sameexpiry-keeps-stale-expiry", []string{"Expiry/CommitSameExpiry"}, selfTestOptions, allCaps, nil},
+		{sameExpiryResurrects, "sameexpiry-resurrects", []string{"Committer/NoResurrection", "Expiry/CommitDoesNotResurrect"}, selfTestOptions, allCaps, nil},
 		// Guarantees lacked without saying so.
 		{unstated, "unstated-no-atomic-commits", []string{"Declared/AtomicCommits"}, commitsUnstated, plainStore, nil},
 		{noBug, "hung-read-ignores-context-for-1s", []string{"Unresponsive/Load", "Unresponsive/Save", "Unresponsive/Delete", "Unresponsive/Commit", "Unresponsive/Touch", "Unresponsive/Cleanup"}, readsASecond, allCaps, nil},

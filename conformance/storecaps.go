@@ -72,7 +72,7 @@ func (c *storeT) shortExpiry() time.Time { return time.Now().Add(2 * c.res()) }
 func expiryChecks() []expiryCheck {
 	// The check of NotEarly is the only one that must run before a given
 	// time, so it comes first; its setup runs last.
-	return slices.Concat(notEarlyChecks(), basicExpiryChecks(), expiryEdgeChecks(), userIndexExpiryChecks())
+	return slices.Concat(notEarlyChecks(), basicExpiryChecks(), expiryEdgeChecks(), sameExpiryChecks(), userIndexExpiryChecks())
 }
 
 func basicExpiryChecks() []expiryCheck {
@@ -82,6 +82,7 @@ func basicExpiryChecks() []expiryCheck {
 		commitShort, commitLong  string
 		commitCreated            string
 		commitGone, commitReborn string
+		commitGoneSame           string
 		touchLong, touchShort    string
 		touchGone                string
 	)
@@ -140,19 +141,25 @@ func basicExpiryChecks() []expiryCheck {
 		},
 		{
 			name:  "CommitDoesNotResurrect",
-			rule:  "Commit treats an expired record as missing: with Create false it changes nothing and returns vishnu.ErrNotFound, with Create true it starts from no fields",
+			rule:  "Commit treats an expired record as missing: with Create false (SameExpiry set or not) it changes nothing and returns vishnu.ErrNotFound, with Create true it starts from no fields",
 			needs: capCommitter,
 			setup: func(c *storeT) {
-				commitGone, commitReborn = newID(), newID()
+				commitGone, commitGoneSame, commitReborn = newID(), newID(), newID()
 				c.save(commitGone, record("old", "1"), c.shortExpiry())
+				c.save(commitGoneSame, record("old", "1"), c.shortExpiry())
 				c.save(commitReborn, record("old", "1"), c.shortExpiry())
 			},
 			check: func(c *storeT) {
-				err := c.Commit(c.ctx, commitGone, &vishnu.Change{Set: fields("new", "1"), Expires: c.longExpiry()})
-				if !errors.Is(err, vishnu.ErrNotFound) {
-					c.Errorf("Commit with Create false on an expired record returned %v, want vishnu.ErrNotFound", err)
+				for _, g := range []struct {
+					id   string
+					same bool
+				}{{commitGone, false}, {commitGoneSame, true}} {
+					err := c.Commit(c.ctx, g.id, &vishnu.Change{Set: fields("new", "1"), Expires: c.longExpiry(), SameExpiry: g.same})
+					if !errors.Is(err, vishnu.ErrNotFound) {
+						c.Errorf("Commit with Create false (SameExpiry %v) on an expired record returned %v, want vishnu.ErrNotFound", g.same, err)
+					}
+					c.wantNotFound(g.id, fmt.Sprintf("after a Commit with Create false (SameExpiry %v) on the expired record", g.same))
 				}
-				c.wantNotFound(commitGone, "after a Commit with Create false on the expired record")
 				c.commitOK(commitReborn, &vishnu.Change{Create: true, Set: fields("new", "1"), Expires: c.longExpiry()})
 				c.wantFields(commitReborn, map[string]string{"new": "1"}, "after a Commit with Create true on an expired record")
 			},
@@ -401,21 +408,24 @@ func committerCases() []storeCase {
 		},
 		{
 			name: "NoResurrection",
-			rule: "Commit with Create false on a missing or deleted record changes nothing and returns vishnu.ErrNotFound, so a destroyed session stays destroyed",
+			rule: "Commit with Create false on a missing or deleted record changes nothing and returns vishnu.ErrNotFound, SameExpiry set or not, so a destroyed session stays destroyed",
 			run: func(c *storeT) {
-				never := newID()
-				if err := c.Commit(c.ctx, never, &vishnu.Change{Set: fields("a", "1"), Expires: c.longExpiry()}); !errors.Is(err, vishnu.ErrNotFound) {
-					c.Errorf("Commit with Create false on an id never saved returned %v, want vishnu.ErrNotFound", err)
-				}
-				c.wantNotFound(never, "after a Commit with Create false on an id never saved")
+				for _, same := range []bool{false, true} {
+					never := newID()
+					if err := c.Commit(c.ctx, never, &vishnu.Change{Set: fields("a", "1"), Expires: c.longExpiry(), SameExpiry: same}); !errors.Is(err, vishnu.ErrNotFound) {
+						c.Errorf("Commit with Create false (SameExpiry %v) on an id never saved returned %v, want vishnu.ErrNotFound", same, err)
+					}
+					c.wantNotFound(never, fmt.Sprintf("after a Commit with Create false (SameExpiry %v) on an id never saved", same))
 
-				deleted := newID()
-				c.save(deleted, record("user", "ada"), c.longExpiry())
-				c.del(deleted)
-				if err := c.Commit(c.ctx, deleted, &vishnu.Change{Set: fields("cart", "1"), Expires: c.longExpiry()}); !errors.Is(err, vishnu.ErrNotFound) {
-					c.Errorf("Commit with Create false on a deleted record returned %v, want vishnu.ErrNotFound", err)
+					// With SameExpiry, the expiry the record was saved with.
+					deleted, exp := newID(), c.longExpiry()
+					c.save(deleted, record("user", "ada"), exp)
+					c.del(deleted)
+					if err := c.Commit(c.ctx, deleted, &vishnu.Change{Set: fields("cart", "1"), Expires: exp, SameExpiry: same}); !errors.Is(err, vishnu.ErrNotFound) {
+						c.Errorf("Commit with Create false (SameExpiry %v) on a deleted record returned %v, want vishnu.ErrNotFound", same, err)
+					}
+					c.wantNotFound(deleted, fmt.Sprintf("after a Commit with Create false (SameExpiry %v) on the deleted record (the logout was undone)", same))
 				}
-				c.wantNotFound(deleted, "after a Commit with Create false on the deleted record (the logout was undone)")
 			},
 		},
 		{
