@@ -59,7 +59,6 @@ func runRequests(b *testing.B, h http.Handler, c *http.Cookie, query string) {
 		req.AddCookie(c)
 	}
 	b.ReportAllocs()
-	cpu := startCPU()
 	for b.Loop() {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
@@ -67,7 +66,6 @@ func runRequests(b *testing.B, h http.Handler, c *http.Cookie, query string) {
 			b.Fatal(rec.Code)
 		}
 	}
-	cpu.report(b)
 }
 
 func BenchmarkMiddleware(b *testing.B) {
