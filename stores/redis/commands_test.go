@@ -18,14 +18,8 @@ import (
 // command the script runs. It runs on a server of its own, so that no other
 // client's commands are counted.
 func TestCommandsExecuted(t *testing.T) {
-	srv := startRedisServer(t)
-	c := redis.NewClient(&redis.Options{Addr: srv.Addr})
-	t.Cleanup(func() { _ = c.Close() })
-	f := newStore(t, c)
+	f, c := storeOnOwnServer(t, true)
 	ctx := context.Background()
-	if err := f.Preload(ctx); err != nil {
-		t.Fatal(err)
-	}
 	exp := time.Now().Add(time.Hour)
 	for _, op := range []struct {
 		name string

@@ -164,6 +164,22 @@ func startRedisServer(t testing.TB) *testserver.Server {
 	return testserver.StartRedis(t, "--save", "", "--appendonly", "yes", "--appendfsync", "always")
 }
 
+// storeOnOwnServer returns a store on a redis-server of t's own, whose
+// commands no other test's can add to, and its client; preload sends the
+// store's scripts first.
+func storeOnOwnServer(t testing.TB, preload bool) (*fixture, *redis.Client) {
+	t.Helper()
+	c := redis.NewClient(&redis.Options{Addr: startRedisServer(t).Addr})
+	t.Cleanup(func() { _ = c.Close() })
+	f := newStore(t, c)
+	if preload {
+		if err := f.Preload(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f, c
+}
+
 func TestMain(m *testing.M) {
 	// go-redis logs every failed dial; the tests fail dials on purpose.
 	redis.SetLogger(quietLogger{})

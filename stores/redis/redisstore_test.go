@@ -674,10 +674,7 @@ func TestRoundTrips(t *testing.T) {
 // TestScriptUnknownToServer: a server that lost its scripts (a restart, a
 // SCRIPT FLUSH) is sent the script again, at the cost of one round trip.
 func TestScriptUnknownToServer(t *testing.T) {
-	srv := startRedisServer(t)
-	c := redis.NewClient(&redis.Options{Addr: srv.Addr})
-	t.Cleanup(func() { _ = c.Close() })
-	f := newStore(t, c)
+	f, c := storeOnOwnServer(t, false)
 	ctx := context.Background()
 	// A connection's handshake goes through hooks too: connect first.
 	if err := c.Ping(ctx).Err(); err != nil {

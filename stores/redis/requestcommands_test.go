@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	vishnu "github.com/vishnu-go/vishnu/core"
 )
 
@@ -21,13 +20,7 @@ import (
 // moves the expiry only when Vishnu refreshes it, a tenth of the timeout
 // after the last time.
 func TestCommandsPerRequest(t *testing.T) {
-	srv := startRedisServer(t)
-	c := redis.NewClient(&redis.Options{Addr: srv.Addr})
-	t.Cleanup(func() { _ = c.Close() })
-	f := newStore(t, c)
-	if err := f.Preload(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	f, c := storeOnOwnServer(t, true)
 	var now atomic.Int64
 	now.Store(time.Now().UnixNano())
 	m, err := vishnu.New(vishnu.Config{
