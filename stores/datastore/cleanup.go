@@ -135,18 +135,8 @@ func (s *Store) deleteDormantOnce(ctx context.Context, keys []*datastore.Key, cu
 		return err
 	}
 	props := make([]datastore.PropertyList, len(keys))
-	err = tx.GetMulti(keys, props)
-	var me datastore.MultiError
-	if errors.As(err, &me) {
-		// Entities deleted since the query are not an error.
-		err = nil
-		for _, e := range me {
-			if e != nil && !errors.Is(e, datastore.ErrNoSuchEntity) {
-				err = e
-				break
-			}
-		}
-	}
+	// Entities deleted since the query are not an error.
+	me, err := missingAllowed(tx.GetMulti(keys, props))
 	var doomed []*datastore.Key
 	for i, p := range props {
 		if err == nil && (me == nil || me[i] == nil) && dormant(p, cutoff) {
@@ -174,4 +164,19 @@ func dormant(p datastore.PropertyList, cutoff time.Time) bool {
 		}
 	}
 	return false
+}
+
+// missingAllowed returns the per-key errors of a GetMulti's err, and err
+// unless every key it failed is only missing (datastore.ErrNoSuchEntity):
+// then nil, and the caller tells the missing keys by me[i] != nil.
+func missingAllowed(err error) (me datastore.MultiError, _ error) {
+	if !errors.As(err, &me) {
+		return nil, err
+	}
+	for _, e := range me {
+		if e != nil && !errors.Is(e, datastore.ErrNoSuchEntity) {
+			return me, e
+		}
+	}
+	return me, nil
 }

@@ -171,17 +171,7 @@ func (s *Store) recorded(ctx context.Context, keys []*datastore.Key, now time.Ti
 			records[i] = s.key(k.Name)
 		}
 		got := make([]entity, len(records))
-		err := s.client.GetMulti(ctx, records, got)
-		var me datastore.MultiError
-		if errors.As(err, &me) {
-			err = nil
-			for _, e := range me {
-				if e != nil && !errors.Is(e, datastore.ErrNoSuchEntity) {
-					err = e
-					break
-				}
-			}
-		}
+		me, err := missingAllowed(s.client.GetMulti(ctx, records, got))
 		if err != nil {
 			return err
 		}
