@@ -40,12 +40,18 @@ func (m *Manager) cookieLine(value string, timeout time.Duration, expires time.T
 // own or one of the cookie store's parts (see cookiechunks.go).
 func (m *Manager) namedCookieLine(name, value string, timeout time.Duration, expires time.Time) string {
 	var b strings.Builder
-	b.Grow(len(name) + len(value) + len(m.cookieAttrs) + 80)
-	b.WriteString(name)
-	b.WriteByte('=')
+	m.startCookieLine(&b, name, len(value))
 	b.WriteString(value)
 	m.writeCookieAttrs(&b, value == "", timeout, expires)
 	return b.String()
+}
+
+// startCookieLine sizes b for a line of the cookie name with a value of n
+// bytes, so that it is built in one allocation, and writes "name=".
+func (m *Manager) startCookieLine(b *strings.Builder, name string, n int) {
+	b.Grow(len(name) + n + len(m.cookieAttrs) + 80) // 80: Expires and Max-Age
+	b.WriteString(name)
+	b.WriteByte('=')
 }
 
 // writeCookieAttrs writes what follows a cookie line's value: its expiry,
@@ -78,11 +84,8 @@ func (m *Manager) sessionCookieLines(t *token, expires, refreshed time.Time, rec
 	if err != nil {
 		return "", fmt.Errorf("vishnu: encode cookie: %w", err)
 	}
-	name := m.cfg.Cookie.Name
 	var b strings.Builder
-	b.Grow(len(name) + len(v) + len(m.cookieAttrs) + 80)
-	b.WriteString(name)
-	b.WriteByte('=')
+	m.startCookieLine(&b, m.cfg.Cookie.Name, len(v))
 	b.Write(v)
 	m.writeCookieAttrs(&b, false, timeout, expires)
 	return b.String(), nil
