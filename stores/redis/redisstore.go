@@ -24,6 +24,7 @@ type Store struct {
 	client redis.UniversalClient
 	prefix string
 	commit *redis.Script
+	spread bool // the keys may be on several nodes (see spreadKeys)
 }
 
 // New returns a Store that keeps sessions through client, which may be a
@@ -41,7 +42,8 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 			opt(&o)
 		}
 	}
-	return &Store{client: client, prefix: o.prefix, commit: redis.NewScript(commitScript)}, nil
+	return &Store{client: client, prefix: o.prefix, commit: redis.NewScript(commitScript),
+		spread: spreadKeys(client, o.prefix)}, nil
 }
 
 // key returns the Redis key of the session record with this id.

@@ -16,9 +16,10 @@ package redisstore
 // it writes the fields, sets the expiry and returns 1. An expiry in the past
 // removes the record, as PEXPIREAT does. When the expiry stays as it is,
 // PEXPIREAT is left out, unless the key was made anew (created, replaced,
-// or turned from a string into a hash), which leaves it without one. Without Replace, a hash holding
-// bytes that are not a record (or any hash this store did not write) is left
-// as it was and the script fails, as Change.Apply does.
+// or turned from a string into a hash), which leaves it without one.
+// Without Replace, a hash holding bytes that are not a record (or any hash
+// this store did not write) is left as it was and the script fails, as
+// Change.Apply does.
 //
 // Without Replace, the existence check costs no command of its own: every
 // record's hash holds fieldLive, so fieldLive is new, and with it every

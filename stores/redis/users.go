@@ -121,8 +121,8 @@ var listUser = redis.NewScript(listUserScript)
 // those without one, three round trips.
 func (s *Store) UserSessions(ctx context.Context, user string) (map[string][]byte, error) {
 	key := s.userKey(user)
-	prefix, spread := s.prefix, s.spread()
-	if spread {
+	prefix := s.prefix
+	if s.spread {
 		prefix = ""
 	}
 	res, err := listUser.Run(ctx, s.client, []string{key}, prefix).Slice()
@@ -135,22 +135,23 @@ func (s *Store) UserSessions(ctx context.Context, user string) (map[string][]byt
 		v, _ := res[i+1].(string)
 		out[id] = []byte(v[8:])
 	}
-	if !spread || len(out) == 0 {
+	if !s.spread || len(out) == 0 {
 		return out, nil
 	}
 	return s.dropRecordless(ctx, key, out)
 }
 
-// spread reports whether the store's keys may be on several nodes: a
-// cluster or a ring, with a prefix that does not tag every key alike.
-func (s *Store) spread() bool {
-	switch s.client.(type) {
+// spreadKeys reports whether keys under prefix may be on several nodes of
+// client: a cluster or a ring, with a prefix that does not tag every key
+// alike.
+func spreadKeys(client redis.UniversalClient, prefix string) bool {
+	switch client.(type) {
 	case *redis.ClusterClient, *redis.Ring:
 	default:
 		return false
 	}
-	open := strings.IndexByte(s.prefix, '{')
-	return open < 0 || strings.IndexByte(s.prefix[open+1:], '}') < 1
+	open := strings.IndexByte(prefix, '{')
+	return open < 0 || strings.IndexByte(prefix[open+1:], '}') < 1
 }
 
 // dropRecordless removes from out, and from the user's hash, the entries
